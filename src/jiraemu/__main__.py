@@ -1,0 +1,3 @@
+from jiraemu.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,13 @@
+"""Webhook delivery (stub; see the webhooks area)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jiraemu.backend import Backend
+
+
+class WebhookDispatcher:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend

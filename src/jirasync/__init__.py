@@ -1,0 +1,1 @@
+"""jirasync: a Jira connector (library, CLI and service)."""
