@@ -101,7 +101,7 @@ class OAuth1Provider:
         if not header.lower().startswith("oauth "):
             raise OAuth1Problem("parameter_absent", oauth_parameters_absent="oauth_signature")
         try:
-            oauth = dict(utils.parse_authorization_header(header))
+            oauth = {k: utils.unescape(v) for k, v in utils.parse_authorization_header(header)}
         except ValueError:
             raise OAuth1Problem("parameter_rejected") from None
         for name in ("oauth_consumer_key", "oauth_signature_method", "oauth_signature", "oauth_timestamp", "oauth_nonce"):
