@@ -63,6 +63,8 @@ class EmuConfig:
     audit_issue_deletes: bool = False  # emit "Issue deleted" audit records
     webhook_retry_delays_s: list[float] = field(default_factory=lambda: [1.0, 2.0, 4.0, 8.0, 16.0])
     webhook_timeout_s: float = 5.0
+    # GET /webhook/failed is for Connect apps only (403 for OAuth 2.0 apps); True lets OAuth 2.0 apps read it
+    webhook_failed_for_oauth_apps: bool = False
     ratelimit: RateLimitConfig = field(default_factory=RateLimitConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
     admin_email: str = "admin@example.com"
