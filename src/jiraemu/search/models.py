@@ -1,0 +1,214 @@
+"""Issue search: JQL compiled once, matching issues sorted once per index generation, pages cut
+from the sorted list.
+
+A ``Result`` is the sorted list of ``(sort_key, issue id)`` entries a query matches for one caller
+(permissions applied). It is cached per (query, caller, reconcile ids, minute) and kept current by
+patching the entries of issues the index reports changed — so paging 100k issues costs a bisect
+and a slice, not a sort. ``nextPageToken`` names the sort position of the last issue returned
+(kept server-side, like Jira's opaque tokens): the next page starts strictly after that position
+even when issues were written in between, so an issue is never skipped because others moved.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from bisect import bisect_left, bisect_right, insort
+from collections import OrderedDict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from jiraemu.errors import JiraError, bad_request
+from jiraemu.state import Issue, User
+
+if TYPE_CHECKING:
+    from jiraemu.backend import Backend
+
+UNBOUNDED = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+BAD_TOKEN = "The provided nextPageToken is invalid or has expired."
+TOO_MANY_RECONCILE = "The number of issues to reconcile can't exceed 50."
+MAX_RECONCILE = 50
+ID_ONLY_CAP = 5000  # /search/jql page cap when only id/key are requested
+FULL_CAP = 100  # /search/jql page cap otherwise
+_CACHE_SIZE = 32
+_TOKEN_LIMIT = 100_000
+
+Entry = tuple[Any, int]  # (plan.sort_key(issue), issue id)
+
+
+@dataclass
+class Result:
+    """The issues a query matches for one caller, in search order."""
+
+    plan: Any
+    generation: int
+    entries: list[Entry] = field(default_factory=list)
+    by_id: dict[int, tuple[Entry, Issue]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def issues(self, start: int, stop: int) -> list[Issue]:
+        return [self.by_id[iid][1] for _, iid in self.entries[start:stop]]
+
+
+@dataclass(frozen=True)
+class PageToken:
+    fingerprint: str
+    position: Entry
+    issued_ms: int
+
+
+@dataclass
+class Page:
+    issues: list[Issue]
+    is_last: bool
+    next_token: str | None
+
+
+class SearchService:
+    """Per-backend search state: compiled plans, cached results and issued page tokens."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self._results: OrderedDict[tuple[Any, ...], Result] = OrderedDict()
+        self._tokens: dict[str, PageToken] = {}
+
+    # -- JQL -----------------------------------------------------------------------------------------
+    def compile(self, jql: str, user: User) -> Any:
+        from jiraemu.search import jql as jqlmod
+
+        try:
+            query = jqlmod.parse(jql)
+            ctx = jqlmod.JqlContext(
+                state=self.backend.state,
+                user=user,
+                time_zone=user.time_zone,
+                now_ms=self.backend.now_ms(),
+                flavor=self.backend.config.flavor,
+            )
+            return jqlmod.compile_query(query, ctx)
+        except jqlmod.JqlError as err:
+            raise JiraError(400, list(err.messages)) from None
+
+    def bounded_plan(self, jql: str, user: User) -> Any:
+        """A plan for Cloud's enhanced search, which refuses queries without a restriction."""
+        if not jql.strip():
+            raise bad_request(UNBOUNDED)
+        plan = self.compile(jql, user)
+        if not plan.bounded:
+            raise bad_request(UNBOUNDED)
+        return plan
+
+    # -- results -------------------------------------------------------------------------------------
+    def result(self, jql: str, plan: Any, user: User, reconcile: Collection[int] = ()) -> Result:
+        index = self.backend.index
+        now = self.backend.now_ms()
+        index.sync(now)
+        rec = tuple(sorted(set(reconcile)))
+        # relative dates ("-15m", now()) move with the clock: results live for a minute at most
+        key = (" ".join(jql.split()), user.account_id, user.time_zone, rec, now // 60_000, id(self.backend.state))
+        cached = self._results.get(key)
+        if cached is not None:
+            self._results.move_to_end(key)
+            if cached.generation == index.generation:
+                return cached
+            changed = index.changes_since(cached.generation)
+            if changed is not None and len(changed) <= max(500, len(cached) // 20):
+                self._patch(cached, changed, user, now, rec)
+                return cached
+        result = self._build(plan, user, now, rec)
+        self._results[key] = result
+        while len(self._results) > _CACHE_SIZE:
+            self._results.popitem(last=False)
+        return result
+
+    def _candidates(self, plan: Any, now: int, rec: Collection[int]) -> Iterable[Issue]:
+        index = self.backend.index
+        issue_ids = getattr(plan, "issue_ids", None)
+        if issue_ids is not None:
+            return index.visible_by_ids(issue_ids, now, rec)
+        project_ids = getattr(plan, "project_ids", None)
+        return index.visible_issues(now, rec, project_ids)
+
+    def _build(self, plan: Any, user: User, now: int, rec: Collection[int]) -> Result:
+        can_see = self.backend.perms.can_see_issue
+        matches = plan.matches
+        sort_key = plan.sort_key
+        by_id: dict[int, tuple[Entry, Issue]] = {}
+        for issue in self._candidates(plan, now, rec):
+            if matches(issue) and can_see(user, issue):
+                by_id[issue.id] = ((sort_key(issue), issue.id), issue)
+        entries = sorted(entry for entry, _ in by_id.values())
+        return Result(plan, self.backend.index.generation, entries, by_id)
+
+    def _patch(self, result: Result, changed: set[int], user: User, now: int, rec: Collection[int]) -> None:
+        index = self.backend.index
+        plan = result.plan
+        for iid in changed:
+            old = result.by_id.pop(iid, None)
+            if old is not None:
+                at = bisect_left(result.entries, old[0])
+                if at < len(result.entries) and result.entries[at][1] == iid:
+                    del result.entries[at]
+                else:  # not where it should be: fall back to a scan
+                    result.entries.remove(old[0])
+            issue = index.visible_version(iid, now, rec)
+            if issue is None or not plan.matches(issue) or not self.backend.perms.can_see_issue(user, issue):
+                continue
+            entry = (plan.sort_key(issue), iid)
+            insort(result.entries, entry)
+            result.by_id[iid] = (entry, issue)
+        result.generation = index.generation
+
+    # -- token paging (Cloud /search/jql) ------------------------------------------------------------
+    def fingerprint(self, jql: str, user: User) -> str:
+        return hashlib.sha256(f"{' '.join(jql.split())}\x00{user.account_id}".encode()).hexdigest()[:32]
+
+    def page_after(self, result: Result, fingerprint: str, token: str | None, limit: int) -> Page:
+        start = 0
+        if token:
+            start = bisect_right(result.entries, self._position(token, fingerprint))
+        stop = start + limit
+        issues = result.issues(start, stop)
+        if stop >= len(result.entries):
+            return Page(issues, True, None)
+        return Page(issues, False, self._issue_token(fingerprint, result.entries[stop - 1]))
+
+    def _position(self, token: str, fingerprint: str) -> Entry:
+        found = self._tokens.get(token)
+        ttl_ms = int(self.backend.config.search_token_ttl_s) * 1000
+        if found is None or found.fingerprint != fingerprint or self.backend.now_ms() - found.issued_ms > ttl_ms:
+            raise bad_request(BAD_TOKEN)
+        return found.position
+
+    def _issue_token(self, fingerprint: str, position: Entry) -> str:
+        digest = hashlib.sha256(f"{fingerprint}\x00{position!r}".encode()).digest()[:27]
+        token = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        if token not in self._tokens:
+            if len(self._tokens) >= _TOKEN_LIMIT:
+                for stale in list(self._tokens)[: _TOKEN_LIMIT // 2]:
+                    del self._tokens[stale]
+            self._tokens[token] = PageToken(fingerprint, position, self.backend.now_ms())
+        return token
+
+
+def service(backend: Backend) -> SearchService:
+    """The backend's search service (lives on the index, so ``reset()`` starts it afresh)."""
+    index = backend.index
+    svc = getattr(index, "service", None)
+    if svc is None:
+        svc = SearchService(backend)
+        index.service = svc
+    return svc
+
+
+def page_cap(id_only: bool) -> int:
+    return ID_ONLY_CAP if id_only else FULL_CAP
+
+
+def check_reconcile(ids: list[int]) -> list[int]:
+    if len(ids) > MAX_RECONCILE:
+        raise bad_request(TOO_MANY_RECONCILE)
+    return ids
