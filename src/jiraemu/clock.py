@@ -39,6 +39,15 @@ class Clock:
             self._offset_ms = self._frozen_at - int(time.time() * 1000)
             self._frozen_at = None
 
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    @property
+    def offset_ms(self) -> int:
+        """How far emulator time is from wall-clock time."""
+        return self.now_ms() - int(time.time() * 1000)
+
     def reset(self) -> None:
         self._offset_ms = 0
         self._frozen_at = None
