@@ -1,25 +1,36 @@
-"""Seeded data generation: ``build_state(config, now_ms) -> State`` (stub; see the generator area)."""
+"""Seeded data generation: ``build_state(config, now_ms) -> State``.
+
+Deterministic from ``config.seed`` and ``now_ms`` (each part draws from its own
+``random.Random`` stream, see ``common.sub_rng``). What it produces is described in
+notes/data-plan.md. Ids come from ``state.ids`` so that later creates continue the sequences;
+the kinds used are: issue, comment, worklog, attachment, history, link (10000+), project,
+component, version, grant, option, customfield, issuetype (10001+), filter (10000+), board and
+sprint (1+).
+"""
 
 from __future__ import annotations
 
 from jiraemu.config import EmuConfig
-from jiraemu.state import Group, State, User
+from jiraemu.generator.agile import build_agile
+from jiraemu.generator.catalog import build_catalog
+from jiraemu.generator.common import Ctx, make_pool
+from jiraemu.generator.issues import build_issues
+from jiraemu.generator.people import ADMIN_ACCOUNT_ID, build_people
+from jiraemu.generator.projects import build_projects
+from jiraemu.generator.schemes import build_schemes
+from jiraemu.state import State
+
+__all__ = ["ADMIN_ACCOUNT_ID", "build_state"]
 
 
 def build_state(config: EmuConfig, now_ms: int) -> State:
     state = State()
     state.site.site_timezone = config.site_timezone
-    admin = User(
-        account_id="557058:f0000000-0000-4000-8000-000000000001",
-        name=config.dc_admin_user,
-        key="JIRAUSER10000",
-        display_name="Emulator Admin",
-        email=config.admin_email,
-        time_zone=config.timezone,
-        api_token=config.admin_token,
-        password=config.dc_admin_password,
-        pat=config.dc_admin_pat,
-    )
-    state.users[admin.account_id] = admin
-    state.groups["jira-administrators"] = Group("g-admins", "jira-administrators", [admin.account_id])
+    ctx = Ctx(config, now_ms, state, make_pool(config.seed, config.is_cloud))
+    build_people(ctx)
+    build_schemes(ctx)
+    build_catalog(ctx)
+    build_projects(ctx)
+    sprints = build_agile(ctx)
+    build_issues(ctx, sprints)
     return state

@@ -1,0 +1,443 @@
+"""Issues with their comments, worklogs, attachments and changelog histories, consistent with the
+current values: the last status change ends at the current status, resolution is set iff the status
+is in the done category (with ``resolution_date`` at that transition), ``updated`` is the time of
+the last change. Shared values (documents, change items, label tuples) are reused by reference so
+that 100k issues stay small."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, replace
+from typing import Any
+
+from jiraemu.generator import blobs, catalog
+from jiraemu.generator.catalog import DONE, IN_PROGRESS, IN_REVIEW, TODO, WONT_DO
+from jiraemu.generator.common import DAY_MS, MINUTE_MS, Ctx, sub_rng
+from jiraemu.generator.schemes import LEVEL_CONFIDENTIAL, LEVEL_INTERNAL
+from jiraemu.state import (
+    Attachment,
+    ChangeItem,
+    Comment,
+    History,
+    Issue,
+    IssueLink,
+    Project,
+    Worklog,
+)
+
+VERBS = (
+    "Fix", "Improve", "Add", "Remove", "Refactor", "Investigate", "Document", "Migrate", "Speed up",
+    "Harden", "Upgrade", "Support", "Validate", "Retry", "Cache", "Log", "Test", "Rename",
+)
+THINGS = (
+    "login flow", "webhook delivery", "CSV export", "search pagination", "billing report",
+    "password reset", "rate limiter", "sync checkpoint", "user avatar upload", "dashboard filters",
+    "audit log", "SSO callback", "email digest", "REST client", "mobile push", "time zone handling",
+    "attachment preview", "issue importer", "release notes", "feature flags",
+)
+CONTEXTS = (
+    "for EU customers", "on Safari", "after upgrade", "under load", "in staging", "for admins",
+    "with unicode names", "when offline", "in the v3 API", "for large projects", "", "", "",
+)
+LABELS = (
+    "backend", "frontend", "ux", "performance", "security", "tech-debt", "customer", "regression",
+    "infra", "docs", "flaky-test", "needs-triage", "quick-win", "api", "Q3-goal",
+)
+TEAMS = ("Atlas", "Borealis", "Comet", "Delta", "Ember")
+STATUS_WEIGHTS = ((TODO, 25), (IN_PROGRESS, 14), (IN_REVIEW, 7), (DONE, 42), (WONT_DO, 12))
+PRIORITY_WEIGHTS = (("1", 5), ("2", 15), ("3", 55), ("4", 18), ("5", 7))
+COMMENT_COUNT_WEIGHTS = (30, 20, 15, 10, 8, 6, 5, 3, 3)
+TWO_YEARS_MS = 730 * DAY_MS
+
+
+@dataclass
+class TypeIds:
+    epic: str
+    standard: tuple[str, ...]
+    standard_weights: tuple[int, ...]
+    subtask: str
+    bug: str
+
+
+class Interner:
+    """Shared immutable pieces: change items, item tuples, label tuples."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.items: dict[tuple[Any, ...], ChangeItem] = {}
+        self.tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+    def item(self, field: str, field_id: str, from_: str | None, from_s: str | None, to: str | None, to_s: str | None) -> ChangeItem:
+        k = (field, from_, to)
+        got = self.items.get(k)
+        if got is None:
+            got = self.items[k] = ChangeItem(field, "jira", field_id, from_, from_s, to, to_s)
+        return got
+
+    def tup(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        return self.tuples.setdefault(values, values)
+
+    def status(self, a: str, b: str) -> ChangeItem:
+        st = self.ctx.state.statuses
+        return self.item("status", "status", a, st[a].name, b, st[b].name)
+
+    def resolution(self, a: str | None, b: str | None) -> ChangeItem:
+        rs = self.ctx.state.resolutions
+        return self.item("resolution", "resolution", a, rs[a].name if a else None, b, rs[b].name if b else None)
+
+    def assignee(self, a: str | None, b: str | None) -> ChangeItem:
+        us = self.ctx.state.users
+        return self.item("assignee", "assignee", a, us[a].display_name if a else None, b, us[b].display_name if b else None)
+
+    def priority(self, a: str, b: str) -> ChangeItem:
+        ps = self.ctx.state.priorities
+        return self.item("priority", "priority", a, ps[a].name, b, ps[b].name)
+
+
+def status_path(rng: random.Random, target: str) -> list[str]:
+    """Statuses entered after creation (in To Do), following the workflow's transitions."""
+    if target == TODO:
+        return [IN_PROGRESS, TODO] if rng.random() < 0.1 else []
+    if target == IN_PROGRESS:
+        return [IN_PROGRESS]
+    if target == IN_REVIEW:
+        return [IN_PROGRESS, IN_REVIEW, IN_PROGRESS, IN_REVIEW] if rng.random() < 0.1 else [IN_PROGRESS, IN_REVIEW]
+    if target == DONE:
+        path = [IN_PROGRESS, DONE] if rng.random() < 0.2 else [IN_PROGRESS, IN_REVIEW, DONE]
+        if rng.random() < 0.08:  # reopened once
+            path = [IN_PROGRESS, IN_REVIEW, DONE, TODO, *path]
+        return path
+    return [WONT_DO] if rng.random() < 0.6 else [IN_PROGRESS, WONT_DO]
+
+
+class IssueBuilder:
+    def __init__(self, ctx: Ctx, sprints: dict[int, list[int]]) -> None:
+        self.ctx = ctx
+        self.state = ctx.state
+        self.rng = sub_rng(ctx.seed, "issues")
+        self.sprints = sprints
+        self.intern = Interner(ctx)
+        self.samples = blobs.register_samples(self.state)
+        self.app = ctx.special["app"]
+        self.inactive = ctx.special["inactive"]
+        self.developers = ctx.special["developers"]
+        self.fields = {f.kind: f for f in self.state.fields.values() if f.custom}
+        self.dates: dict[int, str] = {}
+        self.last_bound = 0
+        ids = [s for s, _ in STATUS_WEIGHTS]
+        self.status_ids, self.status_weights = ids, [w for _, w in STATUS_WEIGHTS]
+        self.prio_ids, self.prio_weights = [p for p, _ in PRIORITY_WEIGHTS], [w for _, w in PRIORITY_WEIGHTS]
+
+    # -- distribution ---------------------------------------------------------------------------
+    def counts(self) -> list[tuple[Project, int]]:
+        projects = list(self.state.projects.values())
+        total = max(0, self.ctx.config.issues)
+        weights = [1.0 / (i + 1) for i in range(len(projects))]
+        scale = sum(weights)
+        counts = [int(total * w / scale) for w in weights]
+        counts[0] += total - sum(counts)
+        return list(zip(projects, counts, strict=True))
+
+    def types_for(self, project: Project) -> TypeIds:
+        types = [self.state.issue_types[t] for t in project.issue_type_ids]
+        epic = next(t.id for t in types if t.hierarchy_level == 1)
+        sub = next(t.id for t in types if t.subtask)
+        std = tuple(t.id for t in types if t.hierarchy_level == 0)
+        bug = next((t.id for t in types if t.name == "Bug"), std[0])
+        weights = tuple({"Task": 35, "Story": 40, "Bug": 25}.get(self.state.issue_types[t].name, 20) for t in std)
+        return TypeIds(epic, std, weights, sub, bug)
+
+    # -- build ----------------------------------------------------------------------------------
+    def build(self) -> None:
+        rng = self.rng
+        now = self.ctx.now
+        counts = self.counts()
+        heavy: set[tuple[int, int]] = set()
+        first, first_count = counts[0] if counts else (None, 0)
+        if first is not None and self.ctx.config.issues >= 20 and first_count >= 2:
+            heavy = {(first.id, n) for n in rng.sample(range(first_count), 2)}
+        recent_every = max(1, sum(c for _, c in counts) // max(3, sum(c for _, c in counts) // 150))
+        ordinal = 0
+        for project, count in counts:
+            types = self.types_for(project)
+            members = self.ctx.members[project.id]
+            created_times = sorted(rng.randint(now - TWO_YEARS_MS, now - 10 * MINUTE_MS) for _ in range(count))
+            epics: list[int] = []
+            parent: Issue | None = None
+            subtasks_left = 0
+            for n in range(count):
+                created = created_times[n]
+                ordinal += 1
+                if subtasks_left > 0 and parent is not None:
+                    issuetype, parent_id, level = types.subtask, parent.id, parent.security_level_id
+                    subtasks_left -= 1
+                elif rng.random() < 0.05 or (n == 0 and count >= 10):
+                    issuetype, parent_id, level = types.epic, None, None
+                    parent = None
+                else:
+                    issuetype = rng.choices(types.standard, types.standard_weights)[0]
+                    parent_id = rng.choice(epics) if epics and rng.random() < 0.4 else None
+                    level = self._level(project)
+                    parent = None
+                is_heavy = (project.id, n) in heavy
+                if is_heavy:
+                    level = None
+                recent = ordinal % recent_every == 0
+                issue = self.issue(project, n + 1, issuetype, parent_id, level, created, members, types, is_heavy, recent)
+                self.state.put_issue(issue)
+                if issuetype == types.epic:
+                    epics.append(issue.id)
+                elif issuetype != types.subtask and rng.random() < 0.2:
+                    parent, subtasks_left = issue, rng.randint(1, 3)
+        self.links()
+        self.properties()
+
+    def _level(self, project: Project) -> str | None:
+        if project.security_scheme_id is None or self.rng.random() >= 0.1:
+            return None
+        return LEVEL_INTERNAL if self.rng.random() < 0.7 else LEVEL_CONFIDENTIAL
+
+    def issue(
+        self,
+        project: Project,
+        number: int,
+        issuetype: str,
+        parent_id: int | None,
+        level: str | None,
+        created: int,
+        members: list[str],
+        types: TypeIds,
+        heavy: bool,
+        recent: bool,
+    ) -> Issue:
+        rng, now, it = self.rng, self.ctx.now, self.intern
+        iid = self.state.ids.next("issue", 10000)
+        reporter = self.inactive[0] if rng.random() < 0.03 and created < now - 365 * DAY_MS else rng.choice(members)
+        assignee = rng.choice(members) if rng.random() < 0.8 else None
+        target = rng.choices(self.status_ids, self.status_weights)[0]
+        path = status_path(rng, target)
+        priority = rng.choices(self.prio_ids, self.prio_weights)[0]
+        n_comments = rng.randint(105, 130) if heavy else rng.choices(range(9), COMMENT_COUNT_WEIGHTS)[0]
+        assign_change = assignee is not None and rng.random() < 0.6
+        # the upper bound of activity: `updated`
+        age = now - created
+        if recent:
+            bound = max(created + 1000, now - rng.randint(0, 14 * MINUTE_MS))
+        else:
+            bound = created + int(age * rng.random() ** 3)
+            if rng.random() < 0.05:
+                bound = max(created, bound // MINUTE_MS * MINUTE_MS)
+            elif rng.random() < 0.03 and created <= self.last_bound <= now:
+                bound = self.last_bound
+        if (path or n_comments or assign_change) and bound <= created:
+            bound = min(now, created + rng.randint(MINUTE_MS, 3 * DAY_MS))
+        edit = recent or (not path and not n_comments and not assign_change and bound > created and rng.random() < 0.5)
+        if not (path or n_comments or assign_change or edit):
+            bound = created
+        n_hist = len(path) + assign_change + edit
+        span = max(1, bound - created)
+        hist_times = sorted(created + rng.randint(1, span) for _ in range(n_hist))
+        com_times = sorted(created + rng.randint(1, span) for _ in range(n_comments))
+        if hist_times and (not com_times or hist_times[-1] >= com_times[-1]):
+            hist_times[-1] = bound
+        elif com_times:
+            com_times[-1] = bound
+        # histories
+        histories: list[History] = []
+        ti = 0
+        author_pool = members
+        if assign_change:
+            prev = rng.choice(members) if rng.random() < 0.25 else None
+            if prev == assignee:
+                prev = None
+            histories.append(History(self.state.ids.next("history", 10000), rng.choice(author_pool), hist_times[ti], (it.assignee(prev, assignee),)))
+            ti += 1
+        current, resolution, res_date, status_changed = TODO, None, None, created
+        final_resolution = self._resolution(target)
+        for k, step in enumerate(path):
+            items: tuple[ChangeItem, ...]
+            when = hist_times[ti]
+            ti += 1
+            if step in (DONE, WONT_DO):
+                res = final_resolution if k == len(path) - 1 else (catalog.RES_DONE if step == DONE else catalog.RES_WONT_DO)
+                items = it.tup((it.status(current, step), it.resolution(None, res)))
+                resolution, res_date = res, when
+            elif resolution is not None:
+                items = it.tup((it.status(current, step), it.resolution(resolution, None)))
+                resolution, res_date = None, None
+            else:
+                items = (it.status(current, step),)
+            histories.append(History(self.state.ids.next("history", 10000), assignee or rng.choice(author_pool), when, items))
+            current, status_changed = step, when
+        if edit:
+            old = rng.choice([p for p in self.prio_ids if p != priority])
+            histories.append(History(self.state.ids.next("history", 10000), rng.choice(author_pool), hist_times[ti], (it.priority(old, priority),)))
+        comments = self.comments(com_times, members, bound)
+        worklogs = self.worklogs(created, bound, assignee, members) if rng.random() < 0.2 else ()
+        attachments = self.attachments(created, bound, members) if rng.random() < 0.1 else ()
+        spent = sum(w.time_spent_seconds for w in worklogs)
+        original = rng.choice((4, 8, 16, 24, 40)) * 3600 if worklogs or rng.random() < 0.2 else None
+        remaining = max(0, original - spent) if original is not None else None
+        self.last_bound = bound
+        is_bug = issuetype == types.bug
+        return Issue(
+            id=iid,
+            key=f"{project.key}-{number}",
+            project_id=project.id,
+            issuetype_id=issuetype,
+            summary=self.summary(),
+            status_id=current,
+            creator_id=reporter,
+            reporter_id=reporter,
+            assignee_id=assignee,
+            created=created,
+            updated=bound,
+            description=self.ctx.pool.description(rng) if rng.random() < 0.85 else None,
+            environment=self.ctx.pool.comment(rng) if is_bug and rng.random() < 0.1 else None,
+            priority_id=priority,
+            resolution_id=resolution,
+            resolution_date=res_date,
+            status_changed=status_changed,
+            duedate=self.ymd(created + rng.randint(7, 60) * DAY_MS) if rng.random() < 0.15 else None,
+            labels=self.labels(),
+            component_ids=self.components(project),
+            fix_version_ids=self.fix_versions(project, resolution is not None),
+            affects_version_ids=self.affects(project) if is_bug else (),
+            parent_id=parent_id,
+            security_level_id=level,
+            original_estimate_s=original,
+            remaining_estimate_s=remaining,
+            custom=self.custom(project, issuetype, types, resolution is not None, members),
+            comments=comments,
+            worklogs=worklogs,
+            attachments=attachments,
+            histories=tuple(histories),
+        )
+
+    def _resolution(self, target: str) -> str:
+        r = self.rng.random()
+        if target == WONT_DO:
+            return catalog.RES_DUPLICATE if r < 0.25 else catalog.RES_WONT_DO
+        return catalog.RES_CANNOT_REPRODUCE if r < 0.05 else catalog.RES_DUPLICATE if r < 0.1 else catalog.RES_DONE
+
+    # -- parts ----------------------------------------------------------------------------------
+    def summary(self) -> str:
+        rng = self.rng
+        ctx = rng.choice(CONTEXTS)
+        text = f"{rng.choice(VERBS)} {rng.choice(THINGS)}"
+        return f"{text} {ctx}" if ctx else text
+
+    def labels(self) -> tuple[str, ...]:
+        k = self.rng.choices((0, 1, 2, 3), (40, 35, 18, 7))[0]
+        return self.intern.tup(tuple(sorted(self.rng.sample(LABELS, k)))) if k else ()
+
+    def components(self, project: Project) -> tuple[str, ...]:
+        k = self.rng.choices((0, 1, 2), (45, 45, 10))[0]
+        if not k or not project.components:
+            return ()
+        return self.intern.tup(tuple(sorted(c.id for c in self.rng.sample(project.components, min(k, len(project.components))))))
+
+    def fix_versions(self, project: Project, resolved: bool) -> tuple[str, ...]:
+        pool = [v.id for v in project.versions if v.released == resolved]
+        if pool and self.rng.random() < (0.5 if resolved else 0.2):
+            return (self.rng.choice(pool),)
+        return ()
+
+    def affects(self, project: Project) -> tuple[str, ...]:
+        pool = [v.id for v in project.versions if v.released]
+        return (self.rng.choice(pool),) if pool and self.rng.random() < 0.3 else ()
+
+    def ymd(self, epoch_ms: int) -> str:
+        day = epoch_ms // DAY_MS
+        got = self.dates.get(day)
+        if got is None:
+            got = self.dates[day] = dt.datetime.fromtimestamp(day * 86400, tz=dt.UTC).strftime("%Y-%m-%d")
+        return got
+
+    def comments(self, times: list[int], members: list[str], bound: int) -> tuple[Comment, ...]:
+        rng, out = self.rng, []
+        for when in times:
+            author = self.app[0] if self.app and rng.random() < 0.03 else rng.choice(members)
+            updated = when if rng.random() < 0.9 else rng.randint(when, bound)
+            visibility = {"type": "role", "value": "Developers"} if rng.random() < 0.03 else None
+            out.append(Comment(self.state.ids.next("comment", 10000), author, self.ctx.pool.comment(rng), when, updated, author, visibility))
+        return tuple(out)
+
+    def worklogs(self, created: int, bound: int, assignee: str | None, members: list[str]) -> tuple[Worklog, ...]:
+        rng, out = self.rng, []
+        for when in sorted(rng.randint(created, max(created, bound)) for _ in range(rng.randint(1, 3))):
+            spent = rng.choice((900, 1800, 3600, 7200, 14400, 28800))
+            author = assignee if assignee and rng.random() < 0.7 else rng.choice(members)
+            started = max(created, when - spent * 1000 - rng.randint(0, 7200) * 1000)
+            comment = self.ctx.pool.comment(rng) if rng.random() < 0.4 else None
+            out.append(Worklog(self.state.ids.next("worklog", 10000), author, started, spent, when, when, author, comment))
+        return tuple(out)
+
+    def attachments(self, created: int, bound: int, members: list[str]) -> tuple[Attachment, ...]:
+        rng, out = self.rng, []
+        for when in sorted(rng.randint(created, max(created, bound)) for _ in range(rng.randint(1, 3))):
+            filename, mime, size, digest = rng.choice(self.samples)
+            out.append(Attachment(self.state.ids.next("attachment", 10000), filename, rng.choice(members), when, size, mime, digest))
+        return tuple(out)
+
+    def custom(self, project: Project, issuetype: str, types: TypeIds, resolved: bool, members: list[str]) -> tuple[tuple[str, Any], ...]:
+        rng, f = self.rng, self.fields
+        values: list[tuple[str, Any]] = []
+        standard = issuetype in types.standard
+        sprints = self.sprints.get(project.id)
+        if sprints and issuetype != types.epic and rng.random() < 0.5:
+            values.append((f["sprint"].id, self.sprint_value(sprints, resolved)))
+        if rng.random() < 0.5:
+            if standard and "storypoints" in f and rng.random() < 0.6:
+                values.append((f["storypoints"].id, float(rng.choice((1, 2, 3, 5, 8, 13)))))
+            if "text" in f and rng.random() < 0.4:
+                values.append((f["text"].id, f"Team {rng.choice(TEAMS)}"))
+            if "select" in f and (issuetype == types.bug or rng.random() < 0.1):
+                values.append((f["select"].id, rng.choice(f["select"].options).id))
+            if "multiselect" in f and rng.random() < 0.25:
+                opts = f["multiselect"].options
+                values.append((f["multiselect"].id, self.intern.tup(tuple(o.id for o in rng.sample(opts, rng.randint(1, 2))))))
+            if "userpicker" in f and rng.random() < 0.25:
+                values.append((f["userpicker"].id, rng.choice(self.developers)))
+            if "date" in f and rng.random() < 0.2:
+                values.append((f["date"].id, self.ymd(self.ctx.now + rng.randint(-90, 120) * DAY_MS)))
+            if "textarea" in f and rng.random() < 0.15:
+                values.append((f["textarea"].id, self.ctx.pool.comment(rng)))
+        values.sort(key=lambda kv: kv[0])
+        return tuple(values)
+
+    def sprint_value(self, sprints: list[int], resolved: bool) -> tuple[int, ...]:
+        closed1, closed2, active, future = sprints
+        r = self.rng.random()
+        if resolved:
+            return self.intern.tup((closed1, closed2) if r < 0.2 else (closed1,) if r < 0.5 else (closed2,) if r < 0.8 else (active,))
+        return self.intern.tup((closed2, active) if r < 0.2 else (active,) if r < 0.7 else (future,))
+
+    def links(self) -> None:
+        ids = list(self.state.issues)
+        if len(ids) < 2:
+            return
+        rng, seen = self.rng, set()
+        type_ids = list(self.state.link_types)
+        for _ in range(max(2, len(ids) // 20)):
+            a, b = rng.sample(ids, 2)
+            t = rng.choices(type_ids, (35, 10, 15, 40))[0]
+            if (a, b, t) in seen:
+                continue
+            seen.add((a, b, t))
+            lid = self.state.ids.next("link", 10000)
+            self.state.links[lid] = IssueLink(lid, t, a, b)
+
+    def properties(self) -> None:
+        ids = list(self.state.issues)
+        if not ids:
+            return
+        for iid in self.rng.sample(ids, min(len(ids), max(2, len(ids) // 100))):
+            issue = self.state.issues[iid]
+            value = {"origin": "jiraemu-generator", "score": self.rng.randint(1, 100), "tags": ["seeded"]}
+            self.state.put_issue(replace(issue, properties=(("sync.meta", value),)))
+
+
+def build_issues(ctx: Ctx, sprints: dict[int, list[int]]) -> None:
+    IssueBuilder(ctx, sprints).build()
