@@ -68,9 +68,20 @@ def get_issue_type(req: JiraRequest) -> dict[str, Any]:
 
 
 # -- priorities ------------------------------------------------------------------------------------
+# Jira's descriptions of its default priorities
+PRIORITY_DESCRIPTIONS = {
+    "Highest": "This problem will block progress.",
+    "High": "Serious problem that could block progress.",
+    "Medium": "Has the potential to affect progress.",
+    "Low": "Minor problem or easily worked around.",
+    "Lowest": "Trivial problem with little or no impact on progress.",
+}
+
+
 def priority_json(req: JiraRequest, pr: Priority) -> dict[str, Any]:
     base = r.priority(req, pr)
-    return {"self": base["self"], "statusColor": pr.color, "description": pr.name, **{k: base[k] for k in ("iconUrl", "name", "id")}}
+    description = PRIORITY_DESCRIPTIONS.get(pr.name, pr.name)
+    return {"self": base["self"], "statusColor": pr.color, "description": description, **{k: base[k] for k in ("iconUrl", "name", "id")}}
 
 
 def list_priorities(req: JiraRequest) -> list[dict[str, Any]]:
