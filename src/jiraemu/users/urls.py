@@ -1,0 +1,29 @@
+from jiraemu.http import Route
+from jiraemu.users import responses as h
+
+CLOUD = ("cloud",)
+
+ROUTES = [
+    Route("GET", "/rest/api/{v}/user", h.get_user),
+    Route("GET", "/rest/api/{v}/user/search", h.user_search, anonymous=True),
+    Route("GET", "/rest/api/{v}/users/search", h.users_search, flavors=CLOUD),
+    Route("GET", "/rest/api/{v}/user/bulk", h.user_bulk, flavors=CLOUD),
+    Route("GET", "/rest/api/{v}/user/groups", h.user_groups, flavors=CLOUD),
+    Route("GET", "/rest/api/{v}/group/member", h.group_member),
+    Route("GET", "/rest/api/{v}/group/bulk", h.group_bulk, flavors=CLOUD),
+    Route("GET", "/rest/api/{v}/groups/picker", h.groups_picker),
+    Route("GET", "/rest/api/{v}/role", h.all_roles),
+    Route("GET", "/rest/api/{v}/project/{projectIdOrKey}/role", h.project_roles),
+    Route("GET", "/rest/api/{v}/project/{projectIdOrKey}/role/{id}", h.project_role_detail),
+    Route("GET", "/rest/api/{v}/permissionscheme", h.permission_schemes),
+    Route("GET", "/rest/api/{v}/permissionscheme/{schemeId}", h.permission_scheme),
+    Route("GET", "/rest/api/{v}/permissionscheme/{schemeId}/permission", h.permission_scheme_grants),
+    Route("GET", "/rest/api/{v}/project/{projectKeyOrId}/permissionscheme", h.project_permission_scheme),
+    Route("GET", "/rest/api/{v}/project/{projectKeyOrId}/securitylevel", h.project_security_levels, anonymous=True),
+    Route("GET", "/rest/api/{v}/issuesecurityschemes", h.security_schemes),
+    Route("GET", "/rest/api/{v}/project/{projectKeyOrId}/issuesecuritylevelscheme", h.project_security_scheme),
+    Route("GET", "/rest/api/{v}/mypermissions", h.my_permissions, anonymous=True),
+    Route("GET", "/rest/api/{v}/permissions", h.all_permissions, anonymous=True),
+    Route("POST", "/rest/api/{v}/permissions/check", h.permissions_check, flavors=CLOUD),
+    Route("GET", "/rest/api/{v}/auditing/record", h.audit_records, flavors=CLOUD),
+]
