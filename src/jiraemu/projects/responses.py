@@ -33,7 +33,7 @@ def _summary(req: JiraRequest, p: Project, expand: set[str]) -> dict[str, Any]:
     if req.is_cloud:
         out.update(simplified=p.style == "next-gen", style=p.style, isPrivate=False, properties={})
         if p.style == "next-gen":
-            out["entityId"] = out["uuid"] = f"00000000-0000-4000-8000-{p.id:012d}"
+            out["uuid"] = f"00000000-0000-4000-8000-{p.id:012d}"
         if "insight" in expand:
             info = models.insight(req.backend, p)
             out["insight"] = {"totalIssueCount": info.total_issue_count}
