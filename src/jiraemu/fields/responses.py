@@ -32,9 +32,7 @@ def field_details(req: JiraRequest, f: FieldDef) -> dict[str, Any]:
     out: dict[str, Any] = {"id": f.id}
     if req.is_cloud:
         out["key"] = f.id
-    out["name"] = f.name
-    if req.is_cloud and f.custom:
-        out["untranslatedName"] = f.name
+    out["name"] = f.name  # real Cloud adds untranslatedName to custom fields; the spec forbids it
     out.update(custom=f.custom, orderable=f.orderable, navigable=f.navigable, searchable=f.searchable, clauseNames=list(f.clause_names))
     if f.schema:
         out["schema"] = f.schema
