@@ -64,7 +64,35 @@ def _format_checker() -> FormatChecker:
 
 @cache
 def load_spec(kind: str) -> dict[str, Any]:
-    return json.loads((REFERENCE / SPECS[kind]).read_text())
+    spec = json.loads((REFERENCE / SPECS[kind]).read_text())
+    _fix_known_defects(kind, spec)
+    return spec
+
+
+def _fix_known_defects(kind: str, spec: dict[str, Any]) -> None:
+    """Schemas that contradict real Jira (and the specs' own examples) are relaxed here, each with
+    its evidence; everything else stays strict.
+
+    * Changelog items: ``from``/``to``/``fromString``/``toString`` are null when a value was empty
+      (the Cloud spec's own changelog example has ``"from": null``).
+    * DC ``IssueBean.fields``/``renderedFields``: the spec types every field value as an object,
+      but DC sends strings, numbers, arrays and nulls (fixtures/datacenter-v2/issue.get.jira-ruby.json).
+    * DC ``EntityPropertyBean.value``: typed string, but DC returns the stored JSON value.
+    """
+    schemas = spec.get("components", {}).get("schemas", {})
+    for name in ("ChangeDetails", "ChangeItemBean"):
+        for prop in ("from", "fromString", "to", "toString"):
+            target = schemas.get(name, {}).get("properties", {}).get(prop)
+            if target is not None:
+                target["nullable"] = True
+    if kind == "dc":
+        issue = schemas.get("IssueBean", {}).get("properties", {})
+        for prop in ("fields", "renderedFields"):
+            if prop in issue:
+                issue[prop]["additionalProperties"] = {}
+        value = schemas.get("EntityPropertyBean", {}).get("properties", {})
+        if "value" in value:
+            value["value"] = {}
 
 
 @cache
