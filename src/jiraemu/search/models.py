@@ -76,19 +76,23 @@ class SearchService:
         self._tokens: dict[str, PageToken] = {}
 
     # -- JQL -----------------------------------------------------------------------------------------
-    def compile(self, jql: str, user: User) -> Any:
+    def compile(self, jql: str, user: User, validate: bool = True) -> Any:
         from jiraemu.search import jql as jqlmod
+        from jiraemu.search.jql.fields import JqlContext
 
+        perms = self.backend.perms
         try:
             query = jqlmod.parse(jql)
-            ctx = jqlmod.JqlContext(
+            ctx = JqlContext(
                 state=self.backend.state,
                 user=user,
-                time_zone=user.time_zone,
                 now_ms=self.backend.now_ms(),
-                flavor=self.backend.config.flavor,
+                tz=user.time_zone,
+                site_tz=self.backend.state.site.site_timezone,
+                can_see=lambda issue: bool(perms.can_see_issue(user, issue)),
+                validate_values=validate,
             )
-            return jqlmod.compile_query(query, ctx)
+            return jqlmod.compile_query(query, ctx)  # type: ignore[attr-defined]
         except jqlmod.JqlError as err:
             raise JiraError(400, list(err.messages)) from None
 

@@ -29,6 +29,7 @@ class SearchParams:
     properties: list[str] | None = None
     fields_by_keys: bool = False
     reconcile: list[int] | None = None
+    validate: bool = True  # DC validateQuery (true|false), Cloud legacy (strict|warn|none)
 
 
 def _strings(value: Any) -> list[str]:
@@ -59,6 +60,10 @@ def _int(value: Any, name: str, default: int) -> int:
         raise bad_request(f"The value '{value}' is invalid for parameter '{name}'.") from None
 
 
+def _validate(value: Any) -> bool:
+    return str(value).lower() not in ("false", "none", "warn")
+
+
 def read_params(req: JiraRequest) -> SearchParams:
     """The same parameters from a GET query string or a POST body."""
     if req.raw.method == "POST":
@@ -76,6 +81,7 @@ def read_params(req: JiraRequest) -> SearchParams:
             properties=_strings(body.get("properties")) or None,
             fields_by_keys=bool(body.get("fieldsByKeys", False)),
             reconcile=_ints([str(v) for v in reconcile], "reconcileIssues") if reconcile else None,
+            validate=_validate(body.get("validateQuery")),
         )
     fields = req.q_list("fields") if "fields" in req.raw.query_params else None
     return SearchParams(
@@ -88,6 +94,7 @@ def read_params(req: JiraRequest) -> SearchParams:
         properties=req.q_list("properties") or None,
         fields_by_keys=req.q_bool("fieldsByKeys"),
         reconcile=_ints(req.q_list("reconcileIssues"), "reconcileIssues") or None,
+        validate=_validate(req.q("validateQuery")),
     )
 
 
@@ -149,7 +156,7 @@ def search_start_at(req: JiraRequest) -> Any:
         raise bad_request("The value for startAt must be non-negative.")
     svc = models.service(req.backend)
     user = req.user
-    plan = svc.compile(params.jql, user)
+    plan = svc.compile(params.jql, user, validate=params.validate)
     result = svc.result(params.jql, plan, user)
     cap = int(req.config.dc_search_cap) if not req.is_cloud else models.FULL_CAP
     limit = max(0, min(params.max_results, cap))
