@@ -1,0 +1,6 @@
+"""The store: SQLAlchemy 2 + Alembic on SQLite (default) or PostgreSQL."""
+
+from jirasync.store.db import Store
+from jirasync.store.models import Base, ConnectionRow
+
+__all__ = ["Base", "ConnectionRow", "Store"]
