@@ -6,9 +6,19 @@
     plan.matches(issue) -> bool ; plan.sort_key(issue) -> tuple ; plan.bounded -> bool
     plan.project_ids / plan.issue_ids         # restrictions for fast paths (None = unrestricted)
 
+``check_search_jql(query)`` adds Cloud ``/search/jql``'s rules (bounded, at most 7 ORDER BY fields).
 Callers answer a ``JqlError`` with 400 ``{"errorMessages": e.messages, "errors": {}}``.
 """
 
+from jiraemu.search.jql.evaluate import (
+    MAX_ORDER_BY_SEARCH_JQL,
+    UNBOUNDED,
+    Plan,
+    check_search_jql,
+    compile_query,
+    match_issue,
+)
+from jiraemu.search.jql.fields import JqlContext
 from jiraemu.search.jql.parser import (
     And,
     Clause,
@@ -30,21 +40,28 @@ from jiraemu.search.jql.render import render
 from jiraemu.search.jql.tokens import JqlError
 
 __all__ = [
+    "MAX_ORDER_BY_SEARCH_JQL",
+    "UNBOUNDED",
     "And",
     "Clause",
     "Empty",
     "FieldRef",
     "Function",
+    "JqlContext",
     "JqlError",
     "ListOperand",
     "Not",
     "Operand",
     "Or",
     "OrderTerm",
+    "Plan",
     "Predicate",
     "Query",
     "Terminal",
     "Value",
+    "check_search_jql",
+    "compile_query",
+    "match_issue",
     "parse",
     "render",
 ]
