@@ -606,13 +606,19 @@ def create_issue(req: JiraRequest) -> Reply:
     return Reply(created_json(req, issue), 201)
 
 
+def _bulk_refusal(message: str) -> Reply:
+    error = {"status": 400, "elementErrors": {"errorMessages": [message], "errors": {}}}
+    return Reply({"issues": [], "errors": [error]}, 400)
+
+
 def create_issues(req: JiraRequest) -> Reply:
     body = req.json_object()
     updates = body.get("issueUpdates")
+    # the spec gives even whole-request failures the CreatedIssues shape
     if not isinstance(updates, list):
-        raise bad_request("Issue updates list cannot be null.")
+        return _bulk_refusal("Issue updates list cannot be null.")
     if len(updates) > MAX_BULK:
-        raise bad_request(f"Bulk create is limited to {MAX_BULK} issues.")
+        return _bulk_refusal(f"Bulk create is limited to {MAX_BULK} issues.")
     issues: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     for number, item in enumerate(updates):
