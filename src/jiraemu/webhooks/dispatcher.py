@@ -33,6 +33,7 @@ import re
 import threading
 import time
 import uuid
+import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +44,6 @@ import jwt
 import orjson
 
 from jiraemu import events as ev
-from jiraemu.errors import JiraError
 from jiraemu.events import Event
 from jiraemu.http import ANONYMOUS, Caller
 from jiraemu.state import Issue, User
@@ -121,7 +121,6 @@ class WebhookDispatcher:
         self.store = WebhookStore()
         self.log: deque[Delivery] = deque(maxlen=LOG_SIZE)
         self.pending = 0
-        self.jql_available = True
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -169,20 +168,19 @@ class WebhookDispatcher:
         matcher = self._matcher(jql, user)
         return True if matcher is None else matcher(issue)
 
+    @property
+    def jql_available(self) -> bool:
+        """False while ``jiraemu.search.jql`` lacks parse/compile_query/JqlContext (no filtering)."""
+        return jql_api() is not None
+
     def _matcher(self, jql: str, user: User | None) -> Callable[[Issue], bool] | None:
-        try:
-            jqlmod = importlib.import_module("jiraemu.search.jql")
-        except ImportError:
-            jqlmod = None
-        parse = getattr(jqlmod, "parse", None)
-        compile_query = getattr(jqlmod, "compile_query", None)
-        JqlContext = getattr(jqlmod, "JqlContext", None)
-        if parse is None or compile_query is None or JqlContext is None:
-            self.jql_available = False
+        api = jql_api()
+        if api is None:
             return None
+        parse, compile_query, jql_context = api
         state = self.backend.state
         site_tz = state.site.site_timezone
-        ctx = JqlContext(
+        ctx = jql_context(
             state=state,
             user=user,
             now_ms=self.backend.now_ms(),
@@ -191,11 +189,12 @@ class WebhookDispatcher:
         )
         try:
             plan = compile_query(parse(jql), ctx)
-        except JiraError:
-            return lambda issue: False  # a filter Jira cannot run matches nothing
         except NotImplementedError:
-            self.jql_available = False
             return None
+        except Exception as err:
+            if hasattr(err, "messages"):  # JqlError / JiraError: a filter Jira cannot run matches nothing
+                return lambda issue: False
+            raise
         return lambda issue: bool(plan.matches(issue))
 
     # -- building deliveries ---------------------------------------------------------------------
@@ -291,20 +290,22 @@ class WebhookDispatcher:
     def _enqueue(self, delivery: Delivery) -> None:
         queue = self._queues.get(delivery.queue_key)
         if queue is None:
-            queue = asyncio.Queue()
-            self._queues[delivery.queue_key] = queue
-            asyncio.get_running_loop().create_task(self._drain(queue))
+            # one drain task per destination keeps event order; it ends when its queue runs dry, so
+            # an idle dispatcher holds no pending tasks
+            queue = self._queues[delivery.queue_key] = asyncio.Queue()
+            asyncio.get_running_loop().create_task(self._drain(delivery.queue_key, queue))
         queue.put_nowait(delivery)
 
-    async def _drain(self, queue: asyncio.Queue[Delivery]) -> None:
+    async def _drain(self, key: str, queue: asyncio.Queue[Delivery]) -> None:
         async with httpx.AsyncClient(verify=False, follow_redirects=False) as client:
-            while not self._closed:
-                delivery = await queue.get()
+            while not queue.empty() and not self._closed:
+                delivery = queue.get_nowait()
                 try:
                     await self._deliver(client, delivery)
                 finally:
                     with self._lock:
                         self.pending -= 1
+        del self._queues[key]
 
     async def _deliver(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
         delays = list(self.backend.config.webhook_retry_delays_s)
@@ -352,7 +353,9 @@ class WebhookDispatcher:
             "exp": now + 180,
             "qsh": "context-qsh",
         }
-        return jwt.encode(claims, delivery.jwt_secret or "", algorithm="HS256")
+        with warnings.catch_warnings():  # PyJWT warns on short HMAC keys; the app chose its secret
+            warnings.simplefilter("ignore")
+            return jwt.encode(claims, delivery.jwt_secret or "", algorithm="HS256")
 
     # -- for the control plane and tests ---------------------------------------------------------
     def deliveries(self) -> list[Delivery]:
@@ -376,6 +379,18 @@ class WebhookDispatcher:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(loop.stop)
+
+
+def jql_api() -> tuple[Any, Any, Any] | None:
+    """(parse, compile_query, JqlContext) from ``jiraemu.search.jql``, or None while it is incomplete."""
+    try:
+        mod = importlib.import_module("jiraemu.search.jql")
+    except ImportError:
+        return None
+    found = [getattr(mod, name, None) for name in ("parse", "compile_query", "JqlContext")]
+    if any(f is None for f in found):
+        return None
+    return found[0], found[1], found[2]
 
 
 def _filters_pass(hook: DynamicWebhook, event: Event) -> bool:

@@ -209,8 +209,11 @@ def check_jql(backend: Backend, jql: str) -> None:
         return
     try:
         parse(jql)
-    except JiraError as err:
-        raise JiraError(400, [], {"filters": "; ".join(err.messages) or "Invalid JQL."}) from None
+    except Exception as err:
+        messages = getattr(err, "messages", None)
+        if messages is None:
+            raise
+        raise JiraError(400, [], {"filters": "; ".join(messages) or "Invalid JQL."}) from None
 
 
 # -- dynamic webhooks ----------------------------------------------------------------------------
@@ -226,38 +229,44 @@ def dynamic_jql_errors(jql: str) -> list[str]:
     errors: list[str] = []
     tokens = re.findall(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|!=|>=|<=|!~|[=~<>(),]|[^\s=!~<>(),"\']+', jql)
     i = 0
-    expect_field = True
     while i < len(tokens):
         tok = tokens[i]
         upper = tok.upper()
-        if tok in ("(", ")", ",") or upper in ("AND", "OR"):
-            expect_field = tok != ")" and tok != ","
-            i += 1
-            continue
-        if upper == "NOT" and expect_field:
+        if tok in ("(", ")") or upper in ("AND", "OR", "NOT"):
             i += 1
             continue
         if upper == "ORDER":
             errors.append("ORDER BY is not supported in webhook JQL filters")
             break
-        if expect_field:
-            name = tok.strip('"\'')
-            base = name.lower()
-            ok = base in DYNAMIC_JQL_FIELDS or base.startswith("issue.property") or re.fullmatch(r"cf\[\d+\]", base)
-            if not ok:
-                errors.append(f"The clause {name} is unsupported")
-            op = tokens[i + 1].upper() if i + 1 < len(tokens) else ""
-            skip = 2
-            if op == "NOT" and i + 2 < len(tokens):
-                op = "NOT " + tokens[i + 2].upper()
-                skip = 3
-            if op and op not in DYNAMIC_JQL_OPERATORS:
-                errors.append(f"The operator '{op}' is unsupported")
-            i += skip
-            expect_field = False
-            continue
+        name = tok.strip("\"'")
+        base = name.lower()
+        supported = base in DYNAMIC_JQL_FIELDS or base.startswith("issue.property") or re.fullmatch(r"cf\[\d+\]", base)
+        if not supported:
+            errors.append(f"The clause {name} is unsupported")
         i += 1
+        op = tokens[i].upper() if i < len(tokens) else ""
+        i += 1
+        if op in ("NOT", "IS") and i < len(tokens) and tokens[i].upper() in ("IN", "NOT", "EMPTY", "NULL"):
+            op = f"{op} {tokens[i].upper()}"
+            i += 1
+        if supported and op and op not in DYNAMIC_JQL_OPERATORS:
+            errors.append(f"The operator '{op}' is unsupported")
+        i = _skip_operand(tokens, i)
     return errors
+
+
+def _skip_operand(tokens: list[str], i: int) -> int:
+    """Past one operand: a value, a function call ``f(...)`` or a list ``(a, b)``."""
+    if i < len(tokens) and tokens[i] != "(":
+        i += 1
+    if i < len(tokens) and tokens[i] == "(":
+        depth = 0
+        while i < len(tokens):
+            depth += {"(": 1, ")": -1}.get(tokens[i], 0)
+            i += 1
+            if depth == 0:
+                break
+    return i
 
 
 def register_dynamic(backend: Backend, caller: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
