@@ -512,7 +512,7 @@ def w_headings(c: _Ctx) -> str:
 
 def w_marks(c: _Ctx) -> str:
     return ("Severity: *critical*, seen in {{prod-eu-1}} — _" + c.sentence() + "_ -old behaviour- "
-            "+underlined+ H~2~O x^2^ ??Jira docs?? {color:red}red text{color} {color:#0052cc}blue{color}")
+            "+underlined+ H{~}2{~}O x{^}2{^} and ^TM^ ~i~ ??Jira docs?? {color:red}red text{color} {color:#0052cc}blue{color}")
 
 
 def w_lists(c: _Ctx) -> str:
@@ -546,11 +546,12 @@ def w_links(c: _Ctx) -> str:
     ident, _ = c.pick(c.people)
     return (f"Assigning to [~{ident}] (/) see [runbook|{URLS[2]}] and [{URLS[1]}], "
             f"mail [mailto:ops@example.com], file [^server.log], issue ENG-42 :) (!) ;)\n"
-            f"Line one\\\\\nline two")
+            f"Line one\\\\line two")
 
 
 def w_images(c: _Ctx) -> str:
-    return f"!screenshot.png!\n!diagram.svg|thumbnail!\n!{URLS[3]}/chart.png|width=300!\n{c.sentence()}"
+    return (f"!screenshot.png!\n\n!diagram.svg|thumbnail! !trace.png|thumbnail!\n\n!{URLS[3]}/chart.png|width=300!\n\n"
+            f"See !icon.png! inline.\n\n{c.sentence()}")
 
 
 WIKI_FEATURES: list[Callable[[_Ctx], str]] = [
