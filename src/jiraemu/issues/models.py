@@ -113,23 +113,33 @@ def _is_done(state: State, status_id: str) -> bool:
     return category is not None and category.key == "done"
 
 
+_COMPANION_KINDS = {events.COMMENT_CREATED, events.COMMENT_UPDATED, events.COMMENT_DELETED,
+                    events.WORKLOG_CREATED, events.WORKLOG_UPDATED, events.WORKLOG_DELETED}
+
+
 def _store(backend: Backend, before: Issue | None, after: Issue, history: History | None, kind: str,
            event_type: str, user: User | None, **extra: Any) -> Issue:
+    """Store the new version and emit its event. Comment and worklog changes also fire
+    ``jira:issue_updated`` (issue_commented, issue_worklogged, ...), as Jira does."""
     backend.state.put_issue(after)
-    backend.emit(
-        Event(
-            kind=kind,
-            at=backend.now_ms(),
-            user_id=user.account_id if user else None,
-            issue=after,
-            before=before,
-            history=history,
-            issue_event_type_name=event_type,
-            comment=extra.pop("comment", None),
-            worklog=extra.pop("worklog", None),
-            extra=extra,
+    comment, worklog = extra.pop("comment", None), extra.pop("worklog", None)
+    kinds = [kind, events.ISSUE_UPDATED] if kind in _COMPANION_KINDS else [kind]
+    now = backend.now_ms()
+    for k in kinds:
+        backend.emit(
+            Event(
+                kind=k,
+                at=now,
+                user_id=user.account_id if user else None,
+                issue=after,
+                before=before,
+                history=history,
+                issue_event_type_name=event_type,
+                comment=comment,
+                worklog=worklog,
+                extra=dict(extra),
+            )
         )
-    )
     return after
 
 
@@ -597,25 +607,34 @@ def _remove(backend: Backend, user: User, issue: Issue) -> None:
 
 
 # -- comments ----------------------------------------------------------------------------------------
-def _comment(issue: Issue, comment_id: int) -> Comment:
+def _comment(backend: Backend, user: User, issue: Issue, comment_id: int) -> Comment:
     for c in issue.comments:
-        if c.id == comment_id:
+        if c.id == comment_id and backend.perms.can_see_comment(user, issue, c):
             return c
     raise not_found(f"Can not find a comment for the id: {comment_id}.")
 
 
-def _check_visibility(backend: Backend, visibility: dict[str, str] | None) -> None:
+def _check_visibility(backend: Backend, user: User, issue: Issue, visibility: dict[str, str] | None) -> None:
+    """A comment may be restricted to a role or group the author belongs to (Jira's rule)."""
     if not visibility:
         return
-    kind, value = visibility.get("type"), visibility.get("value") or visibility.get("identifier")
+    state = backend.state
+    kind, value = visibility.get("type"), visibility.get("value") or visibility.get("identifier") or ""
     if kind == "group":
-        if value not in backend.state.groups and not any(g.group_id == value for g in backend.state.groups.values()):
+        group = state.groups.get(value) or next((g for g in state.groups.values() if g.group_id == value), None)
+        if group is None:
             raise bad_request(commentLevel=f"Group: '{value}' does not exist.")
+        if user.account_id not in group.members:
+            raise bad_request(commentLevel=f"You are currently not a member of the group: {group.name}.")
     elif kind == "role":
-        if not any(r.name == value or str(r.id) == value for r in backend.state.roles.values()):
-            raise bad_request(commentLevel=f"Role: '{value}' does not exist.")
+        role = next((r for r in state.roles.values() if r.name == value or str(r.id) == value), None)
+        if role is None:
+            raise bad_request(commentLevel=f"Invalid role level specified: '{value}'.")
+        project = state.projects.get(issue.project_id)
+        if project is None or not backend.perms.in_role(user, project, role.id):
+            raise bad_request(commentLevel=f"You are currently not a member of the project role: {role.name}.")
     else:
-        raise bad_request(commentLevel="Visibility type must be 'group' or 'role'.")
+        raise bad_request(commentLevel="Visibility type must be either 'group' or 'role'.")
 
 
 def add_comment(backend: Backend, user: User, issue: Issue, body: Doc, visibility: dict[str, str] | None = None) -> Comment:
@@ -623,7 +642,7 @@ def add_comment(backend: Backend, user: User, issue: Issue, body: Doc, visibilit
         raise bad_request("You do not have the permission to comment on this issue.")
     if len(issue.comments) >= backend.config.comment_limit_per_issue:
         raise JiraError(413, [f"The issue has reached the limit of {backend.config.comment_limit_per_issue} comments."])
-    _check_visibility(backend, visibility)
+    _check_visibility(backend, user, issue, visibility)
     now = backend.now_ms()
     comment = Comment(_next_comment_id(backend.state), user.account_id, body, now, now, user.account_id,
                       dict(visibility) if visibility else None)
@@ -639,10 +658,10 @@ def _may_touch(backend: Backend, user: User, issue: Issue, author_id: str, own: 
 
 
 def update_comment(backend: Backend, user: User, issue: Issue, comment_id: int, body: Doc, visibility: dict[str, str] | None = None) -> Comment:
-    old = _comment(issue, comment_id)
+    old = _comment(backend, user, issue, comment_id)
     if not _may_touch(backend, user, issue, old.author_id, "EDIT_OWN_COMMENTS", "EDIT_ALL_COMMENTS"):
         raise bad_request("You do not have the permission to edit this comment.")
-    _check_visibility(backend, visibility)
+    _check_visibility(backend, user, issue, visibility)
     now = backend.now_ms()
     new = replace(old, body=body, updated=now, update_author_id=user.account_id,
                   visibility=dict(visibility) if visibility is not None else old.visibility)
@@ -652,7 +671,7 @@ def update_comment(backend: Backend, user: User, issue: Issue, comment_id: int, 
 
 
 def delete_comment(backend: Backend, user: User, issue: Issue, comment_id: int) -> None:
-    old = _comment(issue, comment_id)
+    old = _comment(backend, user, issue, comment_id)
     if not _may_touch(backend, user, issue, old.author_id, "DELETE_OWN_COMMENTS", "DELETE_ALL_COMMENTS"):
         raise bad_request("You do not have the permission to delete this comment.")
     now = backend.now_ms()
@@ -771,7 +790,7 @@ def set_property(backend: Backend, user: User, issue: Issue, key: str, value: An
     created = key not in props
     props[key] = value
     after = _bump(issue, backend.now_ms(), touch=False, properties=tuple(props.items()))
-    _store(backend, issue, after, None, events.PROPERTY_SET, "issue_property_set", user, property_key=key)
+    _store(backend, issue, after, None, events.PROPERTY_SET, "issue_property_set", user, key=key, value=value)
     return created
 
 
@@ -781,7 +800,7 @@ def delete_property(backend: Backend, user: User, issue: Issue, key: str) -> Non
         raise not_found(f"Property with key '{key}' does not exist.")
     del props[key]
     after = _bump(issue, backend.now_ms(), touch=False, properties=tuple(props.items()))
-    _store(backend, issue, after, None, events.PROPERTY_DELETED, "issue_property_deleted", user, property_key=key)
+    _store(backend, issue, after, None, events.PROPERTY_DELETED, "issue_property_deleted", user, key=key)
 
 
 # -- attachments -------------------------------------------------------------------------------------
