@@ -193,7 +193,8 @@ class Agile:
             ):
                 raise forbidden(f"You do not have permission to edit issue '{ref}'.")
             issues.append(issue)
-        return [moved for issue in dict.fromkeys(issues) if (moved := self._set_sprint(issue, sprint, fid))]
+        unique = {issue.id: issue for issue in issues}
+        return [moved for issue in unique.values() if (moved := self._set_sprint(issue, sprint, fid))]
 
     def _set_sprint(self, issue: Issue, sprint: Sprint, fid: str) -> Issue | None:
         """Put ``issue`` in ``sprint``: it leaves any other open sprint, keeps its closed ones."""
