@@ -11,8 +11,10 @@ current from write events) so rendering never scans every issue.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from jiraemu import repr as r
@@ -29,7 +31,7 @@ from jiraemu.state import (
     User,
     Worklog,
 )
-from jiraemu.timefmt import fmt_utc_z
+from jiraemu.timefmt import fmt_utc_z, zone
 
 # -- field selection --------------------------------------------------------------------------
 
@@ -159,7 +161,41 @@ def _plain_text(node: Any) -> str:
     return ""
 
 
+_MEMO: dict[tuple[str, int], tuple[Doc, Any]] = {}
+_MEMO_MAX = 50_000
+
+
+def _memo(kind: str, doc: Doc, convert: Callable[[Doc], Any]) -> Any:
+    """Conversions memoised per Doc object: docs are immutable and mostly shared from the pool.
+    The entry keeps the Doc alive, so its id cannot be reused while cached."""
+    key = (kind, id(doc))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is doc:
+        return hit[1]
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    value = convert(doc)
+    _MEMO[key] = (doc, value)
+    return value
+
+
 def doc_adf(doc: Doc) -> dict[str, Any]:
+    if doc.adf is not None:
+        return doc.adf
+    return _memo("adf", doc, _doc_adf)
+
+
+def doc_wiki(doc: Doc) -> str:
+    if doc.wiki is not None:
+        return doc.wiki
+    return _memo("wiki", doc, _doc_wiki)
+
+
+def doc_html(doc: Doc) -> str:
+    return _memo("html", doc, _doc_html)
+
+
+def _doc_adf(doc: Doc) -> dict[str, Any]:
     func = _content("doc_as_adf")
     if func is not None:
         return func(doc)
@@ -173,7 +209,7 @@ def doc_adf(doc: Doc) -> dict[str, Any]:
     }
 
 
-def doc_wiki(doc: Doc) -> str:
+def _doc_wiki(doc: Doc) -> str:
     func = _content("doc_as_wiki")
     if func is not None:
         return func(doc)
@@ -182,7 +218,7 @@ def doc_wiki(doc: Doc) -> str:
     return _plain_text(doc.adf)
 
 
-def doc_html(doc: Doc) -> str:
+def _doc_html(doc: Doc) -> str:
     func = _content("render_html")
     if func is not None:
         return func(doc)
@@ -203,14 +239,39 @@ def fmt_duration(seconds: int) -> str:
     return " ".join(parts) or "0m"
 
 
+_OFFSETS: dict[tuple[str, int], int] = {}
+
+
+def _offset_s(epoch_s: int, tz: str) -> int:
+    """The zone's UTC offset in seconds for the hour holding ``epoch_s`` (zone changes fall on hours)."""
+    key = (tz, epoch_s // 3600)
+    off = _OFFSETS.get(key)
+    if off is None:
+        if len(_OFFSETS) > 200_000:
+            _OFFSETS.clear()
+        delta = datetime.fromtimestamp(epoch_s, tz=zone(tz)).utcoffset()
+        off = int(delta.total_seconds()) if delta is not None else 0
+        _OFFSETS[key] = off
+    return off
+
+
+def fast_ts(epoch_ms: int, tz: str) -> str:
+    """``timefmt.fmt_ts`` without strftime (a search page formats thousands of timestamps)."""
+    secs = epoch_ms // 1000
+    off = _offset_s(secs, tz)
+    t = time.gmtime(secs + off)
+    sign = "-" if off < 0 else "+"
+    hh, mm = divmod(abs(off) // 60, 60)
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+        f".{epoch_ms % 1000:03d}{sign}{hh:02d}{mm:02d}"
+    )
+
+
 def fmt_rendered_ts(view: View, epoch_ms: int | None) -> str | None:
     """renderedFields dates: ``14/Dec/11 10:26 AM`` in the site zone."""
     if epoch_ms is None:
         return None
-    from datetime import datetime
-
-    from jiraemu.timefmt import zone
-
     dt = datetime.fromtimestamp(epoch_ms / 1000.0, tz=zone(view.state.site.site_timezone))
     return dt.strftime("%d/%b/%y %I:%M %p")
 
@@ -328,6 +389,11 @@ class Renderer:
         self._projects: dict[int, Any] = {}
         self._custom: list[FieldDef] | None = None
         self._visible: dict[int, bool] = {}
+        self._parts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._rest_base = view.rest("")
+
+    def rest(self, path: str) -> str:
+        return self._rest_base + path
 
     # shared pieces
     def user(self, account_id: str | None) -> Any:
@@ -363,6 +429,16 @@ class Renderer:
             self._projects[project_id] = r.project_ref(self.view, p) if p else None
         return self._projects[project_id]
 
+    def project_parts(self, project_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Rendered versions and components of a project, by id."""
+        parts = self._parts.get(project_id)
+        if parts is None:
+            p = self.state.projects.get(project_id)
+            versions = {v.id: r.version(self.view, v, p.id) for v in p.versions} if p else {}
+            comps = {c.id: r.component(self.view, c) for c in p.components} if p else {}
+            parts = self._parts[project_id] = (versions, comps)
+        return parts
+
     def custom_fields(self) -> list[FieldDef]:
         if self._custom is None:
             self._custom = [
@@ -383,7 +459,9 @@ class Renderer:
         return doc_adf(doc) if self.v3 else doc_wiki(doc)
 
     def ts(self, epoch_ms: int | None) -> str | None:
-        return r.ts(self.view, epoch_ms)
+        if epoch_ms is None:
+            return None
+        return fast_ts(epoch_ms, self.state.site.site_timezone)
 
     # entity shapes
     def issue_ref(self, issue: Issue) -> dict[str, Any]:
@@ -391,7 +469,7 @@ class Renderer:
         return {
             "id": str(issue.id),
             "key": issue.key,
-            "self": self.view.rest(f"issue/{issue.id}"),
+            "self": self.rest(f"issue/{issue.id}"),
             "fields": {
                 "summary": issue.summary,
                 "status": self.status(issue.status_id),
@@ -410,7 +488,7 @@ class Renderer:
 
     def comment(self, issue: Issue, c: Comment, rendered: bool = False, properties: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "self": self.view.rest(f"issue/{issue.id}/comment/{c.id}"),
+            "self": self.rest(f"issue/{issue.id}/comment/{c.id}"),
             "id": str(c.id),
             "author": self.user(c.author_id),
             "body": self.doc(c.body),
@@ -469,7 +547,7 @@ class Renderer:
 
     def worklog(self, issue: Issue, w: Worklog, rendered: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "self": self.view.rest(f"issue/{issue.id}/worklog/{w.id}"),
+            "self": self.rest(f"issue/{issue.id}/worklog/{w.id}"),
             "author": self.user(w.author_id),
             "updateAuthor": self.user(w.update_author_id),
         }
@@ -537,13 +615,13 @@ class Renderer:
             return None
         return {
             "id": str(link.id),
-            "self": self.view.rest(f"issueLink/{link.id}"),
+            "self": self.rest(f"issueLink/{link.id}"),
             "type": {
                 "id": lt.id,
                 "name": lt.name,
                 "inward": lt.inward,
                 "outward": lt.outward,
-                "self": self.view.rest(f"issueLinkType/{lt.id}"),
+                "self": self.rest(f"issueLinkType/{lt.id}"),
             },
             ("outwardIssue" if outward else "inwardIssue"): self.issue_ref(other),
         }
@@ -574,7 +652,7 @@ class Renderer:
 
     def option(self, fd: FieldDef, opt: Any, opt_id: str) -> dict[str, Any]:
         return {
-            "self": self.view.rest(f"customFieldOption/{opt_id}"),
+            "self": self.rest(f"customFieldOption/{opt_id}"),
             "value": opt.value if opt is not None else opt_id,
             "id": opt_id,
             "disabled": bool(opt.disabled) if opt is not None else False,
@@ -743,7 +821,7 @@ def _f_security(f: _IssueFields) -> Any:
     for scheme in f.r.state.security_schemes.values():
         for lv in scheme.levels:
             if lv.id == level_id:
-                return {"self": f.r.view.rest(f"securitylevel/{lv.id}"), "id": lv.id,
+                return {"self": f.r.rest(f"securitylevel/{lv.id}"), "id": lv.id,
                         "description": lv.description, "name": lv.name}
     return None
 
@@ -756,7 +834,7 @@ def _f_watches(f: _IssueFields) -> Any:
     watchers = _watchers(f.issue)
     viewer = f.r.viewer
     return {
-        "self": f.r.view.rest(f"issue/{f.issue.key}/watchers"),
+        "self": f.r.rest(f"issue/{f.issue.key}/watchers"),
         "watchCount": len(watchers),
         "isWatching": viewer is not None and viewer.account_id in watchers,
     }
@@ -782,19 +860,17 @@ def _f_links(f: _IssueFields) -> Any:
 
 
 def _f_versions(f: _IssueFields, ids: tuple[str, ...]) -> Any:
-    project = f.r.state.projects.get(f.issue.project_id)
-    if project is None:
+    if not ids:
         return []
-    by_id = {v.id: v for v in project.versions}
-    return [r.version(f.r.view, by_id[v], project.id) for v in ids if v in by_id]
+    by_id = f.r.project_parts(f.issue.project_id)[0]
+    return [by_id[v] for v in ids if v in by_id]
 
 
 def _f_components(f: _IssueFields) -> Any:
-    project = f.r.state.projects.get(f.issue.project_id)
-    if project is None:
+    if not f.issue.component_ids:
         return []
-    by_id = {c.id: c for c in project.components}
-    return [r.component(f.r.view, by_id[c]) for c in f.issue.component_ids if c in by_id]
+    by_id = f.r.project_parts(f.issue.project_id)[1]
+    return [by_id[c] for c in f.issue.component_ids if c in by_id]
 
 
 def _workratio(f: _IssueFields) -> int:
@@ -837,7 +913,7 @@ _GETTERS: dict[str, Callable[[_IssueFields], Any]] = {
     "timetracking": _f_timetracking,
     "security": _f_security,
     "watches": _f_watches,
-    "votes": lambda f: {"self": f.r.view.rest(f"issue/{f.issue.key}/votes"), "votes": 0, "hasVoted": False},
+    "votes": lambda f: {"self": f.r.rest(f"issue/{f.issue.key}/votes"), "votes": 0, "hasVoted": False},
     "progress": lambda f: _progress(f.t.spent, f.t.remaining),
     "aggregateprogress": lambda f: _progress(f.agg.spent, f.agg.remaining),
     "timeestimate": lambda f: f.t.remaining,
