@@ -29,10 +29,10 @@ from jirasync.exceptions import (
 
 AUTH_FIXES = {
     "api-token": "check the email/API token pair: the token must belong to this email and this site "
-    "(create one at https://id.atlassian.com/manage-profile/security/api-tokens), then "
-    "`jirasync connections rotate NAME`",
+    "(create one at https://id.atlassian.com/manage-profile/security/api-tokens); for a stored "
+    "connection, `jirasync connections rotate NAME`",
     "pat": "the personal access token is wrong, expired or revoked: create a new one in Jira "
-    "(Profile → Personal Access Tokens), then `jirasync connections rotate NAME`",
+    "(Profile → Personal Access Tokens); for a stored connection, `jirasync connections rotate NAME`",
     "basic": "check the username and password (Jira Cloud does not accept passwords: use an API token)",
     "oauth2": "the OAuth 2.0 authorization is no longer valid: `jirasync connections rotate NAME`",
     "oauth1": "the OAuth 1.0a access token was rejected: check the application link, then "
