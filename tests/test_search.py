@@ -290,7 +290,7 @@ def test_cloud_legacy_search_when_kept_alive_pages_with_total(emulator: Any) -> 
     with httpx.Client(base_url=server.url, headers=basic("admin@example.com", "emulator-token")) as client:
         got: list[str] = []
         while True:
-            page = client.get("/rest/api/3/search", params={"jql": f"project = {key} ORDER BY id", "startAt": len(got), "maxResults": 7}).json()
+            page = client.get("/rest/api/3/search", params={"jql": f"project = {key} ORDER BY id", "startAt": len(got), "maxResults": 7, "fields": "key"}).json()
             assert page["total"] == len(expected) and page["startAt"] == len(got)
             got.extend(i["key"] for i in page["issues"])
             if not page["issues"] or len(got) >= page["total"]:

@@ -76,13 +76,17 @@ class SearchService:
         self._tokens: dict[str, PageToken] = {}
 
     # -- JQL -----------------------------------------------------------------------------------------
-    def compile(self, jql: str, user: User, validate: bool = True) -> Any:
+    def compile(self, jql: str, user: User, validate: bool = True, enhanced: bool = False) -> Any:
+        """A plan for ``jql`` as ``user`` sees it (``enhanced``: Cloud /search/jql's extra rules)."""
         from jiraemu.search import jql as jqlmod
+        from jiraemu.search.jql.evaluate import check_search_jql
         from jiraemu.search.jql.fields import JqlContext
 
         perms = self.backend.perms
         try:
             query = jqlmod.parse(jql)
+            if enhanced:
+                check_search_jql(query)
             ctx = JqlContext(
                 state=self.backend.state,
                 user=user,
@@ -92,7 +96,7 @@ class SearchService:
                 can_see=lambda issue: bool(perms.can_see_issue(user, issue)),
                 validate_values=validate,
             )
-            return jqlmod.compile_query(query, ctx)  # type: ignore[attr-defined]
+            return jqlmod.compile_query(query, ctx)
         except jqlmod.JqlError as err:
             raise JiraError(400, list(err.messages)) from None
 
@@ -100,7 +104,7 @@ class SearchService:
         """A plan for Cloud's enhanced search, which refuses queries without a restriction."""
         if not jql.strip():
             raise bad_request(UNBOUNDED)
-        plan = self.compile(jql, user)
+        plan = self.compile(jql, user, enhanced=True)
         if not plan.bounded:
             raise bad_request(UNBOUNDED)
         return plan
@@ -137,12 +141,11 @@ class SearchService:
         return index.visible_issues(now, rec, project_ids)
 
     def _build(self, plan: Any, user: User, now: int, rec: Collection[int]) -> Result:
-        can_see = self.backend.perms.can_see_issue
-        matches = plan.matches
+        matches = plan.matches  # applies the caller's permissions (JqlContext.can_see)
         sort_key = plan.sort_key
         by_id: dict[int, tuple[Entry, Issue]] = {}
         for issue in self._candidates(plan, now, rec):
-            if matches(issue) and can_see(user, issue):
+            if matches(issue):
                 by_id[issue.id] = ((sort_key(issue), issue.id), issue)
         entries = sorted(entry for entry, _ in by_id.values())
         return Result(plan, self.backend.index.generation, entries, by_id)
@@ -159,7 +162,7 @@ class SearchService:
                 else:  # not where it should be: fall back to a scan
                     result.entries.remove(old[0])
             issue = index.visible_version(iid, now, rec)
-            if issue is None or not plan.matches(issue) or not self.backend.perms.can_see_issue(user, issue):
+            if issue is None or not plan.matches(issue):
                 continue
             entry = (plan.sort_key(issue), iid)
             insort(result.entries, entry)
