@@ -178,3 +178,23 @@ def test_dc_logins(emulator: Callable[..., EmulatorServer]) -> None:
         r = myself(server.url, 2, headers)
         assert r.status_code == 200, headers
     assert myself(server.url, 2, {"Authorization": "Bearer pat-user01"}).json()["name"] == "user01"
+
+
+def test_fast_issue_constructor_builds_equal_records() -> None:
+    from jiraemu.generator.common import maker
+    from jiraemu.state import Issue
+
+    values = {
+        "id": 1, "key": "A-1", "project_id": 1, "issuetype_id": "10002", "summary": "s", "status_id": "3",
+        "creator_id": "a", "reporter_id": "a", "assignee_id": None, "created": 1, "updated": 2, "labels": ("x",),
+    }
+    fast = maker(Issue)(**values)
+    assert fast == Issue(**values)
+    assert fast.comments == () and fast.version == 1
+
+
+def test_key_numbers_continue_per_project(state: State) -> None:
+    for project in state.projects.values():
+        numbers = [int(i.key.split("-")[1]) for i in state.issues.values() if i.project_id == project.id]
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))
+        assert state.ids.next(f"issuekey:{project.id}", 1) == len(numbers) + 1

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import itertools
 import random
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from jiraemu.config import EmuConfig
 from jiraemu.state import Doc, State
+
+T = TypeVar("T")
 
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
@@ -63,12 +69,14 @@ class FallbackPool:
         return rng.choice(self.docs)
 
 
-def make_pool(seed: int, cloud: bool) -> DocSource:
+def make_pool(seed: int, cloud: bool, people: Sequence[tuple[str, str]] = ()) -> DocSource:
+    """The shared document pool; ``people`` are (account id on Cloud / username on DC, display name)
+    pairs that documents may mention."""
     try:
         from jiraemu.content.pool import DocPool
     except ImportError:
         return FallbackPool(seed, cloud)
-    pool: DocSource = DocPool(seed, cloud)
+    pool: DocSource = DocPool(seed, cloud, people)
     return pool
 
 
@@ -91,3 +99,52 @@ class Ctx:
     @property
     def cloud(self) -> bool:
         return self.config.is_cloud
+
+
+# Fast draws for the hot loops (random.Random's randint/choice/choices are pure-Python and slow).
+def ri(rng: random.Random, a: int, b: int) -> int:
+    """Uniform integer in [a, b]."""
+    return a + int(rng.random() * (b - a + 1))
+
+
+def pick(rng: random.Random, seq: Sequence[T]) -> T:
+    return seq[int(rng.random() * len(seq))]
+
+
+class Weighted(Generic[T]):
+    """A weighted choice with precomputed cumulative weights."""
+
+    def __init__(self, pairs: Sequence[tuple[T, float]]) -> None:
+        self.values = [v for v, _ in pairs]
+        self.cum = list(itertools.accumulate(w for _, w in pairs))
+        self.total = self.cum[-1]
+
+    def __call__(self, rng: random.Random) -> T:
+        return self.values[bisect.bisect(self.cum, rng.random() * self.total)]
+
+
+def maker(cls: type[T]) -> Callable[..., T]:
+    """A fast keyword constructor for a (frozen) dataclass record.
+
+    Frozen dataclasses set every field through ``object.__setattr__``, which dominates building
+    100k issues with their comments and histories; this fills ``__dict__`` directly instead. The
+    result equals what ``cls(**kwargs)`` builds (tests check that)."""
+    defaults: dict[str, Any] = {}
+    factories: dict[str, Callable[[], Any]] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.default is not dataclasses.MISSING:
+            defaults[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            factories[f.name] = f.default_factory
+    new = object.__new__
+
+    def make(**kwargs: Any) -> T:
+        obj = new(cls)
+        d = obj.__dict__
+        d.update(defaults)
+        for name, factory in factories.items():
+            d[name] = factory()
+        d.update(kwargs)
+        return obj
+
+    return make

@@ -13,7 +13,7 @@ from typing import Any
 
 from jiraemu.generator import blobs, catalog
 from jiraemu.generator.catalog import DONE, IN_PROGRESS, IN_REVIEW, TODO, WONT_DO
-from jiraemu.generator.common import DAY_MS, MINUTE_MS, Ctx, sub_rng
+from jiraemu.generator.common import DAY_MS, MINUTE_MS, Ctx, Weighted, maker, pick, ri, sub_rng
 from jiraemu.generator.schemes import LEVEL_CONFIDENTIAL, LEVEL_INTERNAL
 from jiraemu.state import (
     Attachment,
@@ -49,6 +49,14 @@ STATUS_WEIGHTS = ((TODO, 25), (IN_PROGRESS, 14), (IN_REVIEW, 7), (DONE, 42), (WO
 PRIORITY_WEIGHTS = (("1", 5), ("2", 15), ("3", 55), ("4", 18), ("5", 7))
 COMMENT_COUNT_WEIGHTS = (30, 20, 15, 10, 8, 6, 5, 3, 3)
 TWO_YEARS_MS = 730 * DAY_MS
+# Issue has more fields than CPython shares dict keys for, so filling __dict__ directly costs no
+# memory and saves a third of the constructor time; small records keep their normal constructor.
+new_issue = maker(Issue)
+PICK_STATUS = Weighted(STATUS_WEIGHTS)
+PICK_PRIORITY = Weighted(PRIORITY_WEIGHTS)
+PICK_COMMENTS = Weighted(list(enumerate(COMMENT_COUNT_WEIGHTS)))
+PICK_LABELS = Weighted(((0, 40), (1, 35), (2, 18), (3, 7)))
+PICK_COMPONENTS = Weighted(((0, 45), (1, 45), (2, 10)))
 
 
 @dataclass
@@ -58,6 +66,7 @@ class TypeIds:
     standard_weights: tuple[int, ...]
     subtask: str
     bug: str
+    standard_pick: Weighted[str]
 
 
 class Interner:
@@ -125,9 +134,7 @@ class IssueBuilder:
         self.fields = {f.kind: f for f in self.state.fields.values() if f.custom}
         self.dates: dict[int, str] = {}
         self.last_bound = 0
-        ids = [s for s, _ in STATUS_WEIGHTS]
-        self.status_ids, self.status_weights = ids, [w for _, w in STATUS_WEIGHTS]
-        self.prio_ids, self.prio_weights = [p for p, _ in PRIORITY_WEIGHTS], [w for _, w in PRIORITY_WEIGHTS]
+        self.prio_ids = [p for p, _ in PRIORITY_WEIGHTS]
 
     # -- distribution ---------------------------------------------------------------------------
     def counts(self) -> list[tuple[Project, int]]:
@@ -146,7 +153,7 @@ class IssueBuilder:
         std = tuple(t.id for t in types if t.hierarchy_level == 0)
         bug = next((t.id for t in types if t.name == "Bug"), std[0])
         weights = tuple({"Task": 35, "Story": 40, "Bug": 25}.get(self.state.issue_types[t].name, 20) for t in std)
-        return TypeIds(epic, std, weights, sub, bug)
+        return TypeIds(epic, std, weights, sub, bug, Weighted(list(zip(std, weights, strict=True))))
 
     # -- build ----------------------------------------------------------------------------------
     def build(self) -> None:
@@ -162,7 +169,7 @@ class IssueBuilder:
         for project, count in counts:
             types = self.types_for(project)
             members = self.ctx.members[project.id]
-            created_times = sorted(rng.randint(now - TWO_YEARS_MS, now - 10 * MINUTE_MS) for _ in range(count))
+            created_times = sorted(ri(rng, now - TWO_YEARS_MS, now - 10 * MINUTE_MS) for _ in range(count))
             epics: list[int] = []
             parent: Issue | None = None
             subtasks_left = 0
@@ -176,20 +183,20 @@ class IssueBuilder:
                     issuetype, parent_id, level = types.epic, None, None
                     parent = None
                 else:
-                    issuetype = rng.choices(types.standard, types.standard_weights)[0]
-                    parent_id = rng.choice(epics) if epics and rng.random() < 0.4 else None
+                    issuetype = types.standard_pick(rng)
+                    parent_id = pick(rng, epics) if epics and rng.random() < 0.4 else None
                     level = self._level(project)
                     parent = None
                 is_heavy = (project.id, n) in heavy
                 if is_heavy:
                     level = None
                 recent = ordinal % recent_every == 0
-                issue = self.issue(project, n + 1, issuetype, parent_id, level, created, members, types, is_heavy, recent)
+                issue = self.issue(project, issuetype, parent_id, level, created, members, types, is_heavy, recent)
                 self.state.put_issue(issue)
                 if issuetype == types.epic:
                     epics.append(issue.id)
                 elif issuetype != types.subtask and rng.random() < 0.2:
-                    parent, subtasks_left = issue, rng.randint(1, 3)
+                    parent, subtasks_left = issue, ri(rng, 1, 3)
         self.links()
         self.properties()
 
@@ -201,7 +208,6 @@ class IssueBuilder:
     def issue(
         self,
         project: Project,
-        number: int,
         issuetype: str,
         parent_id: int | None,
         level: str | None,
@@ -213,17 +219,17 @@ class IssueBuilder:
     ) -> Issue:
         rng, now, it = self.rng, self.ctx.now, self.intern
         iid = self.state.ids.next("issue", 10000)
-        reporter = self.inactive[0] if rng.random() < 0.03 and created < now - 365 * DAY_MS else rng.choice(members)
-        assignee = rng.choice(members) if rng.random() < 0.8 else None
-        target = rng.choices(self.status_ids, self.status_weights)[0]
+        reporter = self.inactive[0] if rng.random() < 0.03 and created < now - 365 * DAY_MS else pick(rng, members)
+        assignee = pick(rng, members) if rng.random() < 0.8 else None
+        target = PICK_STATUS(rng)
         path = status_path(rng, target)
-        priority = rng.choices(self.prio_ids, self.prio_weights)[0]
-        n_comments = rng.randint(105, 130) if heavy else rng.choices(range(9), COMMENT_COUNT_WEIGHTS)[0]
+        priority = PICK_PRIORITY(rng)
+        n_comments = ri(rng, 105, 130) if heavy else PICK_COMMENTS(rng)
         assign_change = assignee is not None and rng.random() < 0.6
         # the upper bound of activity: `updated`
         age = now - created
         if recent:
-            bound = max(created + 1000, now - rng.randint(0, 14 * MINUTE_MS))
+            bound = max(created + 1000, now - ri(rng, 0, 14 * MINUTE_MS))
         else:
             bound = created + int(age * rng.random() ** 3)
             if rng.random() < 0.05:
@@ -231,14 +237,14 @@ class IssueBuilder:
             elif rng.random() < 0.03 and created <= self.last_bound <= now:
                 bound = self.last_bound
         if (path or n_comments or assign_change) and bound <= created:
-            bound = min(now, created + rng.randint(MINUTE_MS, 3 * DAY_MS))
+            bound = min(now, created + ri(rng, MINUTE_MS, 3 * DAY_MS))
         edit = recent or (not path and not n_comments and not assign_change and bound > created and rng.random() < 0.5)
         if not (path or n_comments or assign_change or edit):
             bound = created
         n_hist = len(path) + assign_change + edit
         span = max(1, bound - created)
-        hist_times = sorted(created + rng.randint(1, span) for _ in range(n_hist))
-        com_times = sorted(created + rng.randint(1, span) for _ in range(n_comments))
+        hist_times = sorted(created + ri(rng, 1, span) for _ in range(n_hist))
+        com_times = sorted(created + ri(rng, 1, span) for _ in range(n_comments))
         if hist_times and (not com_times or hist_times[-1] >= com_times[-1]):
             hist_times[-1] = bound
         elif com_times:
@@ -248,10 +254,10 @@ class IssueBuilder:
         ti = 0
         author_pool = members
         if assign_change:
-            prev = rng.choice(members) if rng.random() < 0.25 else None
+            prev = pick(rng, members) if rng.random() < 0.25 else None
             if prev == assignee:
                 prev = None
-            histories.append(History(self.state.ids.next("history", 10000), rng.choice(author_pool), hist_times[ti], (it.assignee(prev, assignee),)))
+            histories.append(self.history(pick(rng, author_pool), hist_times[ti], (it.assignee(prev, assignee),)))
             ti += 1
         current, resolution, res_date, status_changed = TODO, None, None, created
         final_resolution = self._resolution(target)
@@ -268,22 +274,22 @@ class IssueBuilder:
                 resolution, res_date = None, None
             else:
                 items = (it.status(current, step),)
-            histories.append(History(self.state.ids.next("history", 10000), assignee or rng.choice(author_pool), when, items))
+            histories.append(self.history(assignee or pick(rng, author_pool), when, items))
             current, status_changed = step, when
         if edit:
-            old = rng.choice([p for p in self.prio_ids if p != priority])
-            histories.append(History(self.state.ids.next("history", 10000), rng.choice(author_pool), hist_times[ti], (it.priority(old, priority),)))
+            old = pick(rng, [p for p in self.prio_ids if p != priority])
+            histories.append(self.history(pick(rng, author_pool), hist_times[ti], (it.priority(old, priority),)))
         comments = self.comments(com_times, members, bound)
         worklogs = self.worklogs(created, bound, assignee, members) if rng.random() < 0.2 else ()
         attachments = self.attachments(created, bound, members) if rng.random() < 0.1 else ()
         spent = sum(w.time_spent_seconds for w in worklogs)
-        original = rng.choice((4, 8, 16, 24, 40)) * 3600 if worklogs or rng.random() < 0.2 else None
+        original = pick(rng, (4, 8, 16, 24, 40)) * 3600 if worklogs or rng.random() < 0.2 else None
         remaining = max(0, original - spent) if original is not None else None
         self.last_bound = bound
         is_bug = issuetype == types.bug
-        return Issue(
+        return new_issue(
             id=iid,
-            key=f"{project.key}-{number}",
+            key=f"{project.key}-{self.state.ids.next(f'issuekey:{project.id}', 1)}",
             project_id=project.id,
             issuetype_id=issuetype,
             summary=self.summary(),
@@ -299,7 +305,7 @@ class IssueBuilder:
             resolution_id=resolution,
             resolution_date=res_date,
             status_changed=status_changed,
-            duedate=self.ymd(created + rng.randint(7, 60) * DAY_MS) if rng.random() < 0.15 else None,
+            duedate=self.ymd(created + ri(rng, 7, 60) * DAY_MS) if rng.random() < 0.15 else None,
             labels=self.labels(),
             component_ids=self.components(project),
             fix_version_ids=self.fix_versions(project, resolution is not None),
@@ -315,6 +321,9 @@ class IssueBuilder:
             histories=tuple(histories),
         )
 
+    def history(self, author: str, when: int, items: tuple[ChangeItem, ...]) -> History:
+        return History(id=self.state.ids.next("history", 10000), author_id=author, created=when, items=items)
+
     def _resolution(self, target: str) -> str:
         r = self.rng.random()
         if target == WONT_DO:
@@ -324,16 +333,16 @@ class IssueBuilder:
     # -- parts ----------------------------------------------------------------------------------
     def summary(self) -> str:
         rng = self.rng
-        ctx = rng.choice(CONTEXTS)
-        text = f"{rng.choice(VERBS)} {rng.choice(THINGS)}"
+        ctx = pick(rng, CONTEXTS)
+        text = f"{pick(rng, VERBS)} {pick(rng, THINGS)}"
         return f"{text} {ctx}" if ctx else text
 
     def labels(self) -> tuple[str, ...]:
-        k = self.rng.choices((0, 1, 2, 3), (40, 35, 18, 7))[0]
+        k = PICK_LABELS(self.rng)
         return self.intern.tup(tuple(sorted(self.rng.sample(LABELS, k)))) if k else ()
 
     def components(self, project: Project) -> tuple[str, ...]:
-        k = self.rng.choices((0, 1, 2), (45, 45, 10))[0]
+        k = PICK_COMPONENTS(self.rng)
         if not k or not project.components:
             return ()
         return self.intern.tup(tuple(sorted(c.id for c in self.rng.sample(project.components, min(k, len(project.components))))))
@@ -341,12 +350,12 @@ class IssueBuilder:
     def fix_versions(self, project: Project, resolved: bool) -> tuple[str, ...]:
         pool = [v.id for v in project.versions if v.released == resolved]
         if pool and self.rng.random() < (0.5 if resolved else 0.2):
-            return (self.rng.choice(pool),)
+            return (pick(self.rng, pool),)
         return ()
 
     def affects(self, project: Project) -> tuple[str, ...]:
         pool = [v.id for v in project.versions if v.released]
-        return (self.rng.choice(pool),) if pool and self.rng.random() < 0.3 else ()
+        return (pick(self.rng, pool),) if pool and self.rng.random() < 0.3 else ()
 
     def ymd(self, epoch_ms: int) -> str:
         day = epoch_ms // DAY_MS
@@ -358,27 +367,37 @@ class IssueBuilder:
     def comments(self, times: list[int], members: list[str], bound: int) -> tuple[Comment, ...]:
         rng, out = self.rng, []
         for when in times:
-            author = self.app[0] if self.app and rng.random() < 0.03 else rng.choice(members)
-            updated = when if rng.random() < 0.9 else rng.randint(when, bound)
+            author = self.app[0] if self.app and rng.random() < 0.03 else pick(rng, members)
+            updated = when if rng.random() < 0.9 else ri(rng, when, bound)
             visibility = {"type": "role", "value": "Developers"} if rng.random() < 0.03 else None
-            out.append(Comment(self.state.ids.next("comment", 10000), author, self.ctx.pool.comment(rng), when, updated, author, visibility))
+            out.append(
+                Comment(
+                    id=self.state.ids.next("comment", 10000),
+                    author_id=author,
+                    body=self.ctx.pool.comment(rng),
+                    created=when,
+                    updated=updated,
+                    update_author_id=author,
+                    visibility=visibility,
+                )
+            )
         return tuple(out)
 
     def worklogs(self, created: int, bound: int, assignee: str | None, members: list[str]) -> tuple[Worklog, ...]:
         rng, out = self.rng, []
-        for when in sorted(rng.randint(created, max(created, bound)) for _ in range(rng.randint(1, 3))):
-            spent = rng.choice((900, 1800, 3600, 7200, 14400, 28800))
-            author = assignee if assignee and rng.random() < 0.7 else rng.choice(members)
-            started = max(created, when - spent * 1000 - rng.randint(0, 7200) * 1000)
+        for when in sorted(ri(rng, created, max(created, bound)) for _ in range(ri(rng, 1, 3))):
+            spent = pick(rng, (900, 1800, 3600, 7200, 14400, 28800))
+            author = assignee if assignee and rng.random() < 0.7 else pick(rng, members)
+            started = max(created, when - spent * 1000 - ri(rng, 0, 7200) * 1000)
             comment = self.ctx.pool.comment(rng) if rng.random() < 0.4 else None
             out.append(Worklog(self.state.ids.next("worklog", 10000), author, started, spent, when, when, author, comment))
         return tuple(out)
 
     def attachments(self, created: int, bound: int, members: list[str]) -> tuple[Attachment, ...]:
         rng, out = self.rng, []
-        for when in sorted(rng.randint(created, max(created, bound)) for _ in range(rng.randint(1, 3))):
-            filename, mime, size, digest = rng.choice(self.samples)
-            out.append(Attachment(self.state.ids.next("attachment", 10000), filename, rng.choice(members), when, size, mime, digest))
+        for when in sorted(ri(rng, created, max(created, bound)) for _ in range(ri(rng, 1, 3))):
+            filename, mime, size, digest = pick(rng, self.samples)
+            out.append(Attachment(self.state.ids.next("attachment", 10000), filename, pick(rng, members), when, size, mime, digest))
         return tuple(out)
 
     def custom(self, project: Project, issuetype: str, types: TypeIds, resolved: bool, members: list[str]) -> tuple[tuple[str, Any], ...]:
@@ -390,18 +409,18 @@ class IssueBuilder:
             values.append((f["sprint"].id, self.sprint_value(sprints, resolved)))
         if rng.random() < 0.5:
             if standard and "storypoints" in f and rng.random() < 0.6:
-                values.append((f["storypoints"].id, float(rng.choice((1, 2, 3, 5, 8, 13)))))
+                values.append((f["storypoints"].id, float(pick(rng, (1, 2, 3, 5, 8, 13)))))
             if "text" in f and rng.random() < 0.4:
-                values.append((f["text"].id, f"Team {rng.choice(TEAMS)}"))
+                values.append((f["text"].id, f"Team {pick(rng, TEAMS)}"))
             if "select" in f and (issuetype == types.bug or rng.random() < 0.1):
-                values.append((f["select"].id, rng.choice(f["select"].options).id))
+                values.append((f["select"].id, pick(rng, f["select"].options).id))
             if "multiselect" in f and rng.random() < 0.25:
                 opts = f["multiselect"].options
-                values.append((f["multiselect"].id, self.intern.tup(tuple(o.id for o in rng.sample(opts, rng.randint(1, 2))))))
+                values.append((f["multiselect"].id, self.intern.tup(tuple(o.id for o in rng.sample(opts, ri(rng, 1, 2))))))
             if "userpicker" in f and rng.random() < 0.25:
-                values.append((f["userpicker"].id, rng.choice(self.developers)))
+                values.append((f["userpicker"].id, pick(rng, self.developers)))
             if "date" in f and rng.random() < 0.2:
-                values.append((f["date"].id, self.ymd(self.ctx.now + rng.randint(-90, 120) * DAY_MS)))
+                values.append((f["date"].id, self.ymd(self.ctx.now + ri(rng, -90, 120) * DAY_MS)))
             if "textarea" in f and rng.random() < 0.15:
                 values.append((f["textarea"].id, self.ctx.pool.comment(rng)))
         values.sort(key=lambda kv: kv[0])
@@ -419,14 +438,14 @@ class IssueBuilder:
         if len(ids) < 2:
             return
         rng, seen = self.rng, set()
-        type_ids = list(self.state.link_types)
+        pick_link = Weighted(list(zip(self.state.link_types, (35, 10, 15, 40), strict=False)))
         for _ in range(max(2, len(ids) // 20)):
             a, b = rng.sample(ids, 2)
-            t = rng.choices(type_ids, (35, 10, 15, 40))[0]
+            t = pick_link(rng)
             if (a, b, t) in seen:
                 continue
             seen.add((a, b, t))
-            lid = self.state.ids.next("link", 10000)
+            lid = self.state.ids.next("issuelink", 10000)
             self.state.links[lid] = IssueLink(lid, t, a, b)
 
     def properties(self) -> None:
@@ -435,7 +454,7 @@ class IssueBuilder:
             return
         for iid in self.rng.sample(ids, min(len(ids), max(2, len(ids) // 100))):
             issue = self.state.issues[iid]
-            value = {"origin": "jiraemu-generator", "score": self.rng.randint(1, 100), "tags": ["seeded"]}
+            value = {"origin": "jiraemu-generator", "score": ri(self.rng, 1, 100), "tags": ["seeded"]}
             self.state.put_issue(replace(issue, properties=(("sync.meta", value),)))
 
 

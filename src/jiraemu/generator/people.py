@@ -111,3 +111,10 @@ def _user(ctx: Ctx, rng: random.Random, number: int, display: str) -> User:
 
 def _group(ctx: Ctx, rng: random.Random, name: str, members: list[User]) -> None:
     ctx.state.groups[name] = Group(rng_uuid(rng), name, [u.account_id for u in members])
+
+
+def mentionable(ctx: Ctx) -> list[tuple[str, str]]:
+    """Who documents may @mention: the admin and a few regular users (Cloud by account id, DC by name)."""
+    users = ctx.state.users
+    chosen = [users[ADMIN_ACCOUNT_ID]] + [users[a] for a in ctx.special["regular"][:6]]
+    return [(u.account_id if ctx.cloud else u.name, u.display_name) for u in chosen]
