@@ -16,7 +16,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from jiraemu.control import models
+from jiraemu.control import models, mutator
 from jiraemu.control.models import ControlState, Receiver
 from jiraemu.errors import JiraError, bad_request
 from jiraemu.http import error_response, json_response
@@ -61,6 +61,8 @@ class Control:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.state = ControlState()
+        self.mutator: mutator.MutatorRun | None = None
+        self._mutator_task: asyncio.Task[None] | None = None
 
     def handle(self, func: Any) -> Any:
         async def endpoint(request: Request) -> Response:
@@ -86,6 +88,7 @@ class Control:
             raise JiraError(400, [], {"seed": "must be an integer"})
         models.update_config(self.backend.config, overrides)
         started = time.perf_counter()
+        self._stop_mutator()
         self.backend.reset(seed)
         self.state.clear()
         if data.get("clock") == "reset":
@@ -152,6 +155,24 @@ class Control:
     async def mutations(self, request: Request) -> Any:
         after = _int_param(request, "after") or 0
         return [m for m in self.state.mutations if m["seq"] > after]
+
+    async def start_mutator(self, request: Request) -> Any:
+        job = mutator.parse_run(await _object(request))
+        self._stop_mutator()
+        self.mutator = job
+        self._mutator_task = asyncio.get_running_loop().create_task(mutator.run(self.backend, self.state, job))
+        return json_response(job.as_json(), 201)
+
+    async def get_mutator(self, request: Request) -> Any:
+        return self.mutator.as_json() if self.mutator else {"running": False}
+
+    async def stop_mutator(self, request: Request) -> Any:
+        self._stop_mutator()
+        return self.mutator.as_json() if self.mutator else {"running": False}
+
+    def _stop_mutator(self) -> None:
+        if self.mutator is not None:
+            self.mutator.running = False
 
     # -- clock -----------------------------------------------------------------------------------
     def _clock_json(self) -> dict[str, Any]:
