@@ -70,6 +70,7 @@ class Permissions:
         """Forget every cached answer (call after changing roles, groups, schemes or users)."""
         self._access: dict[tuple[str | None, int], Access] = {}
         self._levels: dict[tuple[str | None, str], Access] = {}
+        self._see: dict[tuple[str | None, int], tuple[bool, frozenset[str]]] = {}
         self._groups: dict[str, frozenset[str]] = {}
         self._level_index: dict[str, SecurityLevel] | None = None
         self._state_id = id(self.backend.state)
@@ -182,15 +183,28 @@ class Permissions:
 
     # -- issues ----------------------------------------------------------------------------------
     def can_see_issue(self, user: User | None, issue: Issue) -> bool:
-        project = self.state.projects.get(issue.project_id)
-        if project is None or project.deleted or not _usable(user, allow_anonymous=True):
-            return False
+        # the hot path of every search: one dict lookup per issue when no security level is set
         uid = user.account_id if user is not None else None
-        if not self.access(user, project).allows("BROWSE_PROJECTS", uid, issue):
+        entry = self._see.get((uid, issue.project_id))
+        if entry is None:
+            entry = self._see_entry(user, issue.project_id)
+        browse_all, browse_holders = entry
+        if not browse_all and not (browse_holders and _issue_holder_matches(browse_holders, uid, issue)):
             return False
         if issue.security_level_id is None:
             return True
-        return self.in_security_level(user, issue, project)
+        project = self.state.projects.get(issue.project_id)
+        return project is not None and self.in_security_level(user, issue, project)
+
+    def _see_entry(self, user: User | None, project_id: int) -> tuple[bool, frozenset[str]]:
+        project = self.state.projects.get(project_id)
+        if project is None or project.deleted or not _usable(user, allow_anonymous=True):
+            entry: tuple[bool, frozenset[str]] = (False, frozenset())
+        else:
+            access = self.access(user, project)
+            entry = ("BROWSE_PROJECTS" in access.static, access.per_issue.get("BROWSE_PROJECTS", frozenset()))
+        self._see[(user.account_id if user is not None else None, project_id)] = entry
+        return entry
 
     def in_security_level(self, user: User | None, issue: Issue, project: Project) -> bool:
         level = self._level(issue.security_level_id or "")
