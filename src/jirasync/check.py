@@ -147,6 +147,10 @@ async def _server_info(report: CheckReport, url: str, options: ClientOptions) ->
             report.add("reachable", False, err.message, "check the URL, DNS, proxy/VPN and that Jira is running")
             return None
         except JiraError as err:
+            origin = _origin(url)
+            if origin != url and await _is_jira(origin, options, report):
+                report.add("site URL", False, f"{url} is not the site's address; Jira answers at {origin}", f"use {origin}")
+                return None
             report.add("is Jira", False, f"{url} does not answer like Jira ({err.status})",
                        "use the address you open Jira at in a browser, without /browse/... or /rest/...")
             return None
@@ -156,6 +160,24 @@ async def _server_info(report: CheckReport, url: str, options: ClientOptions) ->
         report.add("is Jira", False, f"{url}/rest/api/2/serverInfo is not Jira's serverInfo", "check the URL")
         return None
     return info
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+async def _is_jira(url: str, options: ClientOptions, report: CheckReport) -> bool:
+    async with JiraClient(url, None, options=options) as anon:
+        try:
+            info = await anon.get("/rest/api/2/serverInfo")
+        except JiraError:
+            return False
+        finally:
+            report.requests += anon.stats.requests
+    return isinstance(info, dict) and "versionNumbers" in info
 
 
 async def run_check(

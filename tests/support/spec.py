@@ -78,6 +78,8 @@ def _fix_known_defects(kind: str, spec: dict[str, Any]) -> None:
     * DC ``IssueBean.fields``/``renderedFields``: the spec types every field value as an object,
       but DC sends strings, numbers, arrays and nulls (fixtures/datacenter-v2/issue.get.jira-ruby.json).
     * DC ``EntityPropertyBean.value``: typed string, but DC returns the stored JSON value.
+    * DC ``GET /api/2/project``: typed as one ProjectBean, but Jira returns a JSON array of them
+      (pycontribs ``jira.projects()`` and every DC client index into the list).
     """
     schemas = spec.get("components", {}).get("schemas", {})
     for name in ("ChangeDetails", "ChangeItemBean"):
@@ -90,6 +92,10 @@ def _fix_known_defects(kind: str, spec: dict[str, Any]) -> None:
         for prop in ("fields", "renderedFields"):
             if prop in issue:
                 issue[prop]["additionalProperties"] = {}
+        listing = spec.get("paths", {}).get("/api/2/project", {}).get("get", {}).get("responses", {}).get("200", {})
+        for media in listing.get("content", {}).values():
+            if media.get("schema", {}).get("$ref", "").endswith("/ProjectBean"):
+                media["schema"] = {"type": "array", "items": media["schema"]}
         value = schemas.get("EntityPropertyBean", {}).get("properties", {})
         if "value" in value:
             value["value"] = {}
