@@ -236,7 +236,7 @@ def test_grant_covering_several_sites_needs_the_url(emulator: Callable[..., Emul
     app = oauth_app(emu)
     tokens = asyncio.run(authorize_oauth2(app, announce=browser, open_browser=False, timeout_s=20))
     creds = Credentials(AuthMethod.OAUTH2, oauth2_app=app, oauth2_tokens=tokens)
-    conn, report = asyncio.run(conns.add("m", emu.url, creds))
+    conn, _report = asyncio.run(conns.add("m", emu.url, creds))
     assert conn is not None and conn.cloud_id == emu.backend.state.site.cloud_id
     _, wrong = asyncio.run(conns.add("w", "https://third.atlassian.net", creds))
     assert not wrong.connected
