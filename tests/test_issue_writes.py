@@ -498,3 +498,32 @@ def test_pycontribs_create_transition_comment_attach(cloud: EmulatorServer) -> N
     assert att.filename == "data.csv" and att.size == 8
     issue.update(summary="Renamed by client")
     assert live(cloud, issue.key).summary == "Renamed by client"
+
+
+# -- hierarchy ---------------------------------------------------------------------------------------
+def test_cloud_parent_must_be_one_level_up(cloud: EmulatorServer, admin_client: httpx.Client) -> None:
+    epic = create(admin_client, cloud, issuetype={"name": "Epic"})
+    story = create(admin_client, cloud, issuetype={"name": "Story"}, parent={"key": epic})
+    assert live(cloud, story).parent_id == live(cloud, epic).id
+    resp = admin_client.post("/rest/api/3/issue", json={"fields": {
+        "project": {"key": first_project(cloud).key}, "issuetype": {"name": "Task"}, "summary": "s", "parent": {"key": story}}})
+    assert resp.status_code == 400
+    assert resp.json()["errors"] == {"parent": "Given parent work item does not belong to appropriate hierarchy."}
+    other_epic = create(admin_client, cloud, issuetype={"name": "Epic"})
+    assert admin_client.put(f"/rest/api/3/issue/{story}", json={"fields": {"parent": {"key": other_epic}}}).status_code == 204
+    item = live(cloud, story).histories[-1].items[0]
+    assert (item.field, item.from_string, item.to_string) == ("IssueParentAssociation", epic, other_epic)
+    # the search index sees the write (no lag configured)
+    found = admin_client.get("/rest/api/3/search/jql", params={"jql": f"parent = {other_epic}", "fields": "summary"})
+    assert [i["key"] for i in found.json()["issues"]] == [story]
+
+
+def test_dc_epic_link_sets_the_parent(dc: EmulatorServer, dc_client: httpx.Client) -> None:
+    epic_link = dc.backend.state.field_by_kind("epiclink")
+    assert epic_link is not None
+    epic = create(dc_client, dc, v=2, issuetype={"name": "Epic"})
+    story = create(dc_client, dc, v=2, issuetype={"name": "Story"}, **{epic_link.id: epic})
+    assert live(dc, story).parent_id == live(dc, epic).id and live(dc, story).custom_value(epic_link.id) is None
+    task = create(dc_client, dc, v=2)
+    resp = dc_client.put(f"/rest/api/2/issue/{story}", json={"fields": {epic_link.id: task}})
+    assert resp.status_code == 400 and resp.json()["errors"] == {epic_link.id: f"Issue '{task}' is not an epic."}
