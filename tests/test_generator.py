@@ -198,3 +198,19 @@ def test_key_numbers_continue_per_project(state: State) -> None:
         numbers = [int(i.key.split("-")[1]) for i in state.issues.values() if i.project_id == project.id]
         assert sorted(numbers) == list(range(1, len(numbers) + 1))
         assert state.ids.next(f"issuekey:{project.id}", 1) == len(numbers) + 1
+
+
+def test_restricted_comments_come_from_developers_and_outsiders_do_no_work(state: State) -> None:
+    developers = set(state.groups["developers"].members)
+    restricted = [c for i in state.issues.values() for c in i.comments if c.visibility]
+    assert restricted
+    assert all(c.visibility == {"type": "role", "value": "Developers"} and c.author_id in developers for c in restricted)
+    member_groups = {"jira-administrators", "developers", "qa"}
+    outsiders = [
+        u.account_id
+        for u in state.users.values()
+        if u.active and u.account_type == "atlassian" and not any(u.account_id in state.groups[g].members for g in member_groups)
+    ]
+    assert len(outsiders) >= 2
+    touched = {a for i in state.issues.values() for a in (i.reporter_id, i.assignee_id)}
+    assert len([o for o in outsiders if o not in touched]) >= 2

@@ -49,6 +49,7 @@ STATUS_WEIGHTS = ((TODO, 25), (IN_PROGRESS, 14), (IN_REVIEW, 7), (DONE, 42), (WO
 PRIORITY_WEIGHTS = (("1", 5), ("2", 15), ("3", 55), ("4", 18), ("5", 7))
 COMMENT_COUNT_WEIGHTS = (30, 20, 15, 10, 8, 6, 5, 3, 3)
 TWO_YEARS_MS = 730 * DAY_MS
+DEVELOPERS_ONLY = {"type": "role", "value": "Developers"}
 # Issue has more fields than CPython shares dict keys for, so filling __dict__ directly costs no
 # memory and saves a third of the constructor time; small records keep their normal constructor.
 new_issue = maker(Issue)
@@ -131,6 +132,7 @@ class IssueBuilder:
         self.app = ctx.special["app"]
         self.inactive = ctx.special["inactive"]
         self.developers = ctx.special["developers"]
+        self.developer_set = frozenset(self.developers)
         self.fields = {f.kind: f for f in self.state.fields.values() if f.custom}
         self.dates: dict[int, str] = {}
         self.last_bound = 0
@@ -369,7 +371,8 @@ class IssueBuilder:
         for when in times:
             author = self.app[0] if self.app and rng.random() < 0.03 else pick(rng, members)
             updated = when if rng.random() < 0.9 else ri(rng, when, bound)
-            visibility = {"type": "role", "value": "Developers"} if rng.random() < 0.03 else None
+            # restricted comments come from developers, who can see what they restrict
+            visibility = dict(DEVELOPERS_ONLY) if author in self.developer_set and rng.random() < 0.06 else None
             out.append(
                 Comment(
                     id=self.state.ids.next("comment", 10000),
