@@ -243,6 +243,15 @@ def test_edit_return_issue_and_assign(cloud: EmulatorServer, admin_client: httpx
     assert recorded[-1].issue_event_type_name == "issue_assigned"
     item = live(cloud, key).histories[-1].items[0]
     assert (item.field, item.to, item.to_string) == ("assignee", member.account_id, member.display_name)
+    app = next(u for u in cloud.backend.state.users.values() if u.account_type == "app")
+    resp = admin_client.put(f"/rest/api/3/issue/{key}/assignee", json={"accountId": app.account_id})
+    assert resp.status_code == 400
+    assert resp.json()["errors"] == {"assignee": f"User '{app.account_id}' cannot be assigned issues."}
+    # fields a user may not set are "not on the screen" for them
+    with httpx.Client(base_url=cloud.url, headers=basic(member.email, member.api_token)) as client:
+        resp = client.put(f"/rest/api/3/issue/{key}", json={"fields": {"reporter": {"accountId": member.account_id}}})
+    assert resp.status_code == 400
+    assert resp.json()["errors"] == {"reporter": "Field 'reporter' cannot be set. It is not on the appropriate screen, or unknown."}
 
 
 # -- transitions -------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from jiraemu.errors import JiraError, bad_request, forbidden, issue_not_found, n
 from jiraemu.http import JiraRequest, Reply, View
 from jiraemu.issues import models
 from jiraemu.repr import ts, user_by_id
-from jiraemu.state import Attachment, Comment, Doc, FieldDef, Issue, Project, Worklog
+from jiraemu.state import Attachment, Comment, Doc, FieldDef, Issue, Project, User, Worklog
 from jiraemu.timefmt import parse_ts
 
 NOT_SETTABLE = "Field '{0}' cannot be set. It is not on the appropriate screen, or unknown."
@@ -29,6 +29,13 @@ SYSTEM_FIELDS = {
     "fixVersions", "versions", "duedate", "parent", "timetracking", "security", "issuetype",
 }
 MULTI_REF = {"components": "component_ids", "fixVersions": "fix_version_ids", "versions": "affects_version_ids"}
+# fields Jira leaves off the screen for users without these permissions
+FIELD_PERMISSION = {
+    "assignee": "ASSIGN_ISSUES",
+    "reporter": "MODIFY_REPORTER",
+    "duedate": "SCHEDULE_ISSUES",
+    "security": "SET_ISSUE_SECURITY",
+}
 
 
 # -- lookups -----------------------------------------------------------------------------------------
@@ -239,6 +246,12 @@ class FieldParser:
         except ValueError as exc:
             self.out.errors[fid] = str(exc)
 
+    def _may_set(self, fid: str) -> bool:
+        permission = FIELD_PERMISSION.get(fid)
+        if permission is None:
+            return True
+        return bool(self.req.backend.perms.has(self.req.user, permission, project=self.project, issue=self.issue))
+
     def _known(self, fid: str) -> bool:
         if fid in SYSTEM_FIELDS or fid in self.allow:
             return True
@@ -251,7 +264,7 @@ class FieldParser:
             return  # consumed by the create handler
         if fid == "status" and self.issue is not None:
             return  # "issue transition is not supported and is ignored here"
-        if not self._known(fid):
+        if not self._known(fid) or not self._may_set(fid):
             raise ValueError(NOT_SETTABLE.format(fid))
         if fid in self.state.fields and self.state.fields[fid].custom:
             self._set_custom(self.state.fields[fid], value)
@@ -432,13 +445,18 @@ class FieldParser:
             if user is None or user.account_type == "customer":
                 raise ValueError("Specified user does not exist or you do not have required permissions"
                                  if fid != "reporter" else "Specify a valid value for reporter")
-            return user.account_id
+            return self._assignable(user, fid, str(account_id))
         name = value.get("name", value.get("key"))
         if name == "-1" and fid == "assignee":
             return self.project.lead_id
         user = self.state.user_by_name(str(name)) if name else None
         if user is None:
             raise ValueError(f"User '{name}' does not exist.")
+        return self._assignable(user, fid, str(name))
+
+    def _assignable(self, user: User, fid: str, shown: str) -> str:
+        if fid == "assignee" and not self.req.backend.perms.has(user, "ASSIGNABLE_USER", project=self.project):
+            raise ValueError(f"User '{shown}' cannot be assigned issues.")
         return user.account_id
 
     def _multi_ref(self, fid: str, value: Any) -> str:
