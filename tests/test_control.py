@@ -30,6 +30,12 @@ def emu(cloud: EmulatorServer) -> EmulatorServer:
 
 
 @pytest.fixture
+def api(emu: EmulatorServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=emu.url, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
 def control(emu: EmulatorServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=emu.url + "/_emulator", timeout=30) as c:
         yield c
@@ -56,7 +62,7 @@ def doc_commands() -> list[str]:
     return commands
 
 
-def run_curl(command: str, base: str, files: dict[str, bytes]) -> httpx.Response:
+def run_curl(client: httpx.Client, command: str, base: str, files: dict[str, bytes]) -> httpx.Response:
     args = shlex.split(command.replace('"$JIRAEMU"', base).replace("$JIRAEMU", base))
     method, url, body, headers = "GET", "", None, {}
     i = 1
@@ -81,7 +87,7 @@ def run_curl(command: str, base: str, files: dict[str, bytes]) -> httpx.Response
         elif not arg.startswith("-"):
             url = arg
         i += 1
-    return httpx.request(method, url, content=body, headers=headers, timeout=30)
+    return client.request(method, url, content=body, headers=headers)
 
 
 def test_every_documented_example_runs(emu: EmulatorServer) -> None:
@@ -89,11 +95,16 @@ def test_every_documented_example_runs(emu: EmulatorServer) -> None:
     files = {"consumer.json": orjson.dumps({"consumer_key": "my-consumer", "public_key_pem": pem})}
     commands = doc_commands()
     assert len(commands) >= 30
-    for command in commands:
-        r = run_curl(command, emu.url, files)
-        assert r.status_code < 300, f"{command}\n-> {r.status_code} {r.text[:300]}"
-        if "/mutator\" -d" in command:
-            time.sleep(0.6)  # let the documented half-second run finish before the next example
+    with httpx.Client(timeout=30) as client:  # one client: building an SSL context per call is slow
+        for command in commands:
+            check_example(client, command, emu.url, files)
+
+
+def check_example(client: httpx.Client, command: str, base: str, files: dict[str, bytes]) -> None:
+    r = run_curl(client, command, base, files)
+    assert r.status_code < 300, f"{command}\n-> {r.status_code} {r.text[:300]}"
+    if "/mutator\" -d" in command:
+        time.sleep(0.6)  # let the documented half-second run finish before the next example
 
 
 def test_every_control_route_is_documented(emu: EmulatorServer) -> None:
@@ -126,7 +137,7 @@ def test_truth_tracks_moves_deletes_and_visibility(emu: EmulatorServer, control:
     assert len(everyone) == after["total"]
 
 
-def test_losing_a_role_hides_issues_in_truth_and_api(emu: EmulatorServer, control: httpx.Client) -> None:
+def test_losing_a_role_hides_issues_in_truth_and_api(api: httpx.Client, emu: EmulatorServer, control: httpx.Client) -> None:
     users = {u["name"]: u for u in control.get("/users").json()}
     state = emu.backend.state
     restricted = list(state.projects.values())[-1]  # the restricted scheme: Developers and Administrators only
@@ -138,17 +149,17 @@ def test_losing_a_role_hides_issues_in_truth_and_api(emu: EmulatorServer, contro
     visible = control.get("/truth", params={"user": developer["accountId"]}).json()["visibleIds"]
     assert str(issue.id) in visible
     headers = basic(developer["email"], developer["apiToken"])
-    assert httpx.get(f"{emu.url}/rest/api/3/issue/{issue.key}", headers=headers).status_code == 200
+    assert api.get(f"/rest/api/3/issue/{issue.key}", headers=headers).status_code == 200
     mutate(control, op="remove_group_member", group="developers", user=developer["name"])
     actors = restricted.role_actors.get(10001, [])
     for actor in [a for a in actors if a.kind == "user" and a.value == developer["accountId"]]:
         mutate(control, op="remove_role_actor", project=restricted.key, role=10001, user=actor.value)
     visible = control.get("/truth", params={"user": developer["accountId"]}).json()["visibleIds"]
     assert str(issue.id) not in visible
-    assert httpx.get(f"{emu.url}/rest/api/3/issue/{issue.key}", headers=headers).status_code == 404
+    assert api.get(f"/rest/api/3/issue/{issue.key}", headers=headers).status_code == 404
 
 
-def test_users_lists_every_credential(control: httpx.Client, emu: EmulatorServer) -> None:
+def test_users_lists_every_credential(api: httpx.Client, control: httpx.Client, emu: EmulatorServer) -> None:
     users = control.get("/users").json()
     admin = next(u for u in users if u["accountId"] == ADMIN_ID)
     assert (admin["email"], admin["apiToken"], admin["name"], admin["password"]) == (
@@ -158,18 +169,18 @@ def test_users_lists_every_credential(control: httpx.Client, emu: EmulatorServer
     hidden = [u for u in users if not u["emailVisible"] and u["accountType"] == "atlassian"]
     assert hidden and all(u["email"] for u in hidden)
     some = next(u for u in users if u["active"] and u["apiToken"] and u["accountId"] != ADMIN_ID)
-    assert httpx.get(emu.url + "/rest/api/3/myself", headers=basic(some["email"], some["apiToken"])).status_code == 200
+    assert api.get("/rest/api/3/myself", headers=basic(some["email"], some["apiToken"])).status_code == 200
 
 
-def test_stats_count_jira_requests_and_filter_by_time(emu: EmulatorServer, control: httpx.Client) -> None:
+def test_stats_count_jira_requests_and_filter_by_time(api: httpx.Client, emu: EmulatorServer, control: httpx.Client) -> None:
     auth = basic("admin@example.com", "emulator-token")
-    httpx.get(emu.url + "/rest/api/3/myself", headers=auth)
+    api.get("/rest/api/3/myself", headers=auth)
     control.post("/clock", json={"freeze": True})
     mark = control.get("/clock").json()["nowMs"] + 1
     control.post("/clock", json={"advance_ms": 10})
     for _ in range(3):
-        httpx.get(emu.url + "/rest/api/3/serverInfo", headers=auth)
-    httpx.get(emu.url + "/rest/api/3/issue/NOPE-1", headers=auth)
+        api.get("/rest/api/3/serverInfo", headers=auth)
+    api.get("/rest/api/3/issue/NOPE-1", headers=auth)
     stats = control.get("/stats").json()
     assert stats["byRoute"]["GET /rest/api/3/serverInfo"] == 3 and stats["byRoute"]["GET /rest/api/3/myself"] == 1
     assert not any(k.startswith("GET /_emulator") for k in stats["byRoute"])
@@ -179,15 +190,15 @@ def test_stats_count_jira_requests_and_filter_by_time(emu: EmulatorServer, contr
 
 
 # -- faults, config, clock ------------------------------------------------------------------------
-def test_faults_apply_live_and_never_to_the_control_plane(emu: EmulatorServer, control: httpx.Client) -> None:
+def test_faults_apply_live_and_never_to_the_control_plane(api: httpx.Client, emu: EmulatorServer, control: httpx.Client) -> None:
     auth = basic("admin@example.com", "emulator-token")
     r = control.post("/faults", json={"error_5xx_rate": 1.0, "paths": ["/myself"]})
     assert r.status_code == 200 and r.json()["error_5xx_rate"] == 1.0
-    assert httpx.get(emu.url + "/rest/api/3/myself", headers=auth).status_code >= 500
-    assert httpx.get(emu.url + "/rest/api/3/serverInfo", headers=auth).status_code == 200
+    assert api.get("/rest/api/3/myself", headers=auth).status_code >= 500
+    assert api.get("/rest/api/3/serverInfo", headers=auth).status_code == 200
     assert control.get("/faults").json()["paths"] == ["/myself"]
     assert control.post("/faults", json={}).json()["error_5xx_rate"] == 0.0
-    assert httpx.get(emu.url + "/rest/api/3/myself", headers=auth).status_code == 200
+    assert api.get("/rest/api/3/myself", headers=auth).status_code == 200
     assert control.post("/faults", json={"error_rate": 1}).status_code == 400
 
 
@@ -291,7 +302,7 @@ def test_receiver_fails_as_configured_then_records(control: httpx.Client) -> Non
     assert control.put("/webhook-receiver/x", json={"fail": -1}).status_code == 400
 
 
-def test_reset_reseeds_and_clears(emu: EmulatorServer, control: httpx.Client, emulator: Callable[..., EmulatorServer]) -> None:
+def test_reset_reseeds_and_clears(api: httpx.Client, emu: EmulatorServer, control: httpx.Client, emulator: Callable[..., EmulatorServer]) -> None:
     mutate(control, op="bulk_create", project="ENG", count=2)
     control.post("/webhook-receiver/r", json={})
     keys_before = [i["key"] for i in control.get("/truth").json()["issues"]]
@@ -302,4 +313,4 @@ def test_reset_reseeds_and_clears(emu: EmulatorServer, control: httpx.Client, em
     assert control.post("/reset", json={"seed": 7, "issues": 60}).json()["issues"] == 60
     assert [i["key"] for i in control.get("/truth").json()["issues"]] == keys_before[:-2]
     assert control.post("/reset", json={"seed": "x"}).status_code == 400
-    assert httpx.get(emu.url + "/rest/api/3/myself", headers=basic("admin@example.com", "emulator-token")).status_code == 200
+    assert api.get("/rest/api/3/myself", headers=basic("admin@example.com", "emulator-token")).status_code == 200

@@ -104,6 +104,8 @@ def test_admin_webhooks_need_admin_and_a_url(emu: EmulatorServer, admin: httpx.C
     assert r.status_code == 403 and r.json()["errorMessages"]
     r = admin.post(ADMIN, json={"name": "no url", "events": []})
     assert r.status_code == 400 and "url" in r.json()["errors"]
+    r = admin.post(ADMIN, json={"name": "bad jql", "url": "http://127.0.0.1:9/x", "filters": {"issue-related-events-section": "project = = SEC"}})
+    assert r.status_code == 400 and "filters" in r.json()["errors"]
 
 
 def test_admin_webhook_jql_filter_delivers_matching_issues_only(
