@@ -65,7 +65,7 @@ class Site:
         return self.server.backend.state
 
     def client(self, user: User) -> httpx.Client:
-        return httpx.Client(base_url=self.server.url, headers=basic(user.email, user.api_token))
+        return httpx.Client(base_url=self.server.url, headers=basic(user.email, user.api_token), timeout=30)
 
 
 def grants(*items: tuple[str, str, str | None]) -> list[Grant]:

@@ -16,7 +16,7 @@ ADMIN_ID = "557058:f0000000-0000-4000-8000-000000000001"
 
 
 def as_user(server: EmulatorServer, user: User) -> httpx.Client:
-    return httpx.Client(base_url=server.url, headers=basic(user.email, user.api_token))
+    return httpx.Client(base_url=server.url, headers=basic(user.email, user.api_token), timeout=30)
 
 
 @pytest.fixture
