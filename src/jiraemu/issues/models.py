@@ -14,13 +14,13 @@ Visibility (404 for an issue the caller cannot browse) is checked where the issu
 from __future__ import annotations
 
 import hashlib
-import importlib
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from jiraemu import events
+from jiraemu.content import doc_as_wiki
 from jiraemu.errors import JiraError, bad_request, forbidden, not_found
 from jiraemu.events import Event
 from jiraemu.state import (
@@ -163,32 +163,8 @@ def _perm(backend: Backend, user: User | None, key: str, issue: Issue) -> bool:
 
 # -- changelog items ---------------------------------------------------------------------------------
 def doc_string(doc: Doc | None) -> str | None:
-    """Rich text as the changelog records it (wiki markup / plain text)."""
-    if doc is None:
-        return None
-    convert = content_converter("doc_as_wiki")
-    if convert is not None:
-        return str(convert(doc))
-    return doc.wiki if doc.wiki is not None else _adf_text(doc.adf)
-
-
-def content_converter(name: str) -> Any:
-    """A converter from ``jiraemu.content`` (built in parallel), or None while it is missing."""
-    try:
-        module = importlib.import_module("jiraemu.content")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
-
-
-def _adf_text(node: Any) -> str:
-    if isinstance(node, dict):
-        if node.get("type") == "text":
-            return str(node.get("text", ""))
-        parts = [_adf_text(c) for c in node.get("content", []) or []]
-        sep = "\n" if node.get("type") in ("doc", "bulletList", "orderedList", "table", "tableRow") else ""
-        return sep.join(parts)
-    return ""
+    """Rich text as the changelog records it (wiki markup)."""
+    return None if doc is None else doc_as_wiki(doc)
 
 
 def _user_ref(backend: Backend, account_id: str | None) -> tuple[str | None, str | None]:

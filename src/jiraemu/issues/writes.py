@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from jiraemu.content import is_valid_adf
 from jiraemu.errors import JiraError, bad_request, forbidden, issue_not_found, not_found
 from jiraemu.http import JiraRequest, Reply, View
 from jiraemu.issues import models
-from jiraemu.repr import ts, user_by_id
+from jiraemu.issues.serialize import parse_fields, renderer, serialize_issue
 from jiraemu.state import Attachment, Comment, Doc, FieldDef, Issue, Project, User, Worklog
 from jiraemu.timefmt import parse_ts
 
@@ -72,27 +73,13 @@ def parse_duration(text: Any) -> int | None:
     return int(sum(float(n) * _UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)\s*([wdhm])", t)))
 
 
-def format_duration(seconds: int) -> str:
-    parts = []
-    for unit, size in _UNITS.items():
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return " ".join(parts) or "0m"
-
-
 # -- rich text in and out ----------------------------------------------------------------------------
-def is_adf(value: Any) -> bool:
-    return (isinstance(value, dict) and value.get("type") == "doc" and value.get("version") == 1
-            and isinstance(value.get("content"), list))
-
-
 def doc_in(req: View, value: Any) -> Doc | None:
     """A REST rich-text value as a Doc; raises ValueError with Jira's message for the wrong form."""
     if value is None:
         return None
     if req.v3:
-        if not is_adf(value):
+        if is_valid_adf(value):  # the list of problems; empty for a valid document
             raise ValueError(NOT_ADF)
         return Doc(adf=value)
     if not isinstance(value, str):
@@ -100,113 +87,17 @@ def doc_in(req: View, value: Any) -> Doc | None:
     return Doc(wiki=value) if value != "" else None
 
 
-def doc_out(req: View, doc: Doc | None) -> Any:
-    if doc is None:
-        return None
-    name = "doc_as_adf" if req.v3 else "doc_as_wiki"
-    convert = models.content_converter(name)
-    if convert is not None:
-        return convert(doc)
-    if req.v3:
-        if doc.adf is not None:
-            return doc.adf
-        paragraphs = [p for p in (doc.wiki or "").split("\n\n") if p]
-        return {"type": "doc", "version": 1, "content": [
-            {"type": "paragraph", "content": [{"type": "text", "text": p}]} for p in paragraphs]}
-    return models.doc_string(doc)
-
-
-# -- representations ---------------------------------------------------------------------------------
-def visibility_json(req: View, visibility: dict[str, str] | None) -> dict[str, Any] | None:
-    if not visibility:
-        return None
-    out: dict[str, Any] = {"type": visibility.get("type"), "value": visibility.get("value")}
-    if req.is_cloud:
-        ident = visibility.get("identifier")
-        if ident is None and visibility.get("type") == "group":
-            group = req.state.groups.get(visibility.get("value", ""))
-            ident = group.group_id if group else None
-        if ident is None and visibility.get("type") == "role":
-            ident = next((str(r.id) for r in req.state.roles.values() if r.name == visibility.get("value")), None)
-        if ident is not None:
-            out["identifier"] = ident
-    return out
-
-
-def _renderer(req: View) -> Any:
-    """The issue reads' renderer when it is there, so reads and writes answer with one shape."""
-    from jiraemu.issues import serialize
-
-    make = getattr(serialize, "renderer", None)
-    return make(req) if make is not None else None
-
-
+# -- representations (the reads' renderer, so reads and writes answer with one shape) -------------
 def comment_json(req: View, issue: Issue, comment: Comment) -> dict[str, Any]:
-    rend = _renderer(req)
-    if rend is not None:
-        return dict(rend.comment(issue, comment))
-    out: dict[str, Any] = {
-        "self": req.rest(f"issue/{issue.id}/comment/{comment.id}"),
-        "id": str(comment.id),
-        "author": user_by_id(req, comment.author_id),
-        "body": doc_out(req, comment.body) or ("" if not req.v3 else {"type": "doc", "version": 1, "content": []}),
-        "updateAuthor": user_by_id(req, comment.update_author_id),
-        "created": ts(req, comment.created),
-        "updated": ts(req, comment.updated),
-    }
-    vis = visibility_json(req, comment.visibility)
-    if vis:
-        out["visibility"] = vis
-    if req.is_cloud:
-        out["jsdPublic"] = True
-    return {k: v for k, v in out.items() if v is not None}
+    return renderer(req).comment(issue, comment)
 
 
 def worklog_json(req: View, issue: Issue, worklog: Worklog) -> dict[str, Any]:
-    rend = _renderer(req)
-    if rend is not None:
-        return dict(rend.worklog(issue, worklog))
-    out: dict[str, Any] = {
-        "self": req.rest(f"issue/{issue.id}/worklog/{worklog.id}"),
-        "author": user_by_id(req, worklog.author_id),
-        "updateAuthor": user_by_id(req, worklog.update_author_id),
-    }
-    if worklog.comment is not None:
-        out["comment"] = doc_out(req, worklog.comment)
-    out.update(
-        created=ts(req, worklog.created),
-        updated=ts(req, worklog.updated),
-        started=ts(req, worklog.started),
-        timeSpent=format_duration(worklog.time_spent_seconds),
-        timeSpentSeconds=worklog.time_spent_seconds,
-        id=str(worklog.id),
-        issueId=str(issue.id),
-    )
-    return {k: v for k, v in out.items() if v is not None}
+    return renderer(req).worklog(issue, worklog)
 
 
 def attachment_json(req: View, att: Attachment) -> dict[str, Any]:
-    rend = _renderer(req)
-    if rend is not None:
-        return dict(rend.attachment(att))
-    if req.is_cloud:
-        content = req.rest(f"attachment/content/{att.id}")
-    else:
-        content = f"{req.base_url}/secure/attachment/{att.id}/{att.filename}"
-    out: dict[str, Any] = {
-        "self": req.rest(f"attachment/{att.id}"),
-        "id": str(att.id),
-        "filename": att.filename,
-        "author": user_by_id(req, att.author_id),
-        "created": ts(req, att.created),
-        "size": att.size,
-        "mimeType": att.mime_type,
-        "content": content,
-    }
-    if att.mime_type.startswith("image/"):
-        out["thumbnail"] = content.replace("/content/", "/thumbnail/") if req.is_cloud else \
-            f"{req.base_url}/secure/thumbnail/{att.id}/_thumb_{att.id}.png"
-    return {k: v for k, v in out.items() if v is not None}
+    return renderer(req).attachment(att)
 
 
 # -- fields and update ops ---------------------------------------------------------------------------
@@ -679,8 +570,6 @@ def edit_issue(req: JiraRequest) -> Reply | None:
         if isinstance(prop, dict) and prop.get("key"):
             models.set_property(req.backend, req.user, req.state.issues[issue.id], str(prop["key"]), prop.get("value"))
     if req.is_cloud and req.q_bool("returnIssue"):
-        from jiraemu.issues.serialize import parse_fields, serialize_issue
-
         expand = set(req.q_list("expand"))
         return Reply(serialize_issue(req, req.state.issues[issue.id], parse_fields(None), expand), 200)
     return None
