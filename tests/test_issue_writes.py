@@ -146,6 +146,10 @@ def test_v3_rejects_a_string_where_adf_is_required(cloud: EmulatorServer, admin_
     assert resp.status_code == 400
     assert resp.json() == {"errorMessages": [], "errors": {"description": NOT_ADF, field_id(cloud, "textarea"): NOT_ADF}}
     assert len(cloud.backend.state.issues) == before
+    broken = {"type": "doc", "version": 1, "content": [{"type": "text", "text": "inline at the top"}]}
+    resp = admin_client.post("/rest/api/3/issue", json={"fields": {
+        "project": {"key": first_project(cloud).key}, "issuetype": {"name": "Task"}, "summary": "s", "description": broken}})
+    assert resp.status_code == 400 and resp.json()["errors"] == {"description": NOT_ADF}
 
 
 def test_create_errors_name_every_bad_field(cloud: EmulatorServer, admin_client: httpx.Client) -> None:
@@ -252,6 +256,10 @@ def test_edit_return_issue_and_assign(cloud: EmulatorServer, admin_client: httpx
         resp = client.put(f"/rest/api/3/issue/{key}", json={"fields": {"reporter": {"accountId": member.account_id}}})
     assert resp.status_code == 400
     assert resp.json()["errors"] == {"reporter": "Field 'reporter' cannot be set. It is not on the appropriate screen, or unknown."}
+    with httpx.Client(base_url=cloud.url, headers=basic(member.email, member.api_token)) as client:
+        quiet = client.put(f"/rest/api/3/issue/{key}?notifyUsers=false", json={"fields": {"summary": "shh"}})
+    assert quiet.status_code == 403 and live(cloud, key).summary == "Back"
+    assert admin_client.put(f"/rest/api/3/issue/{key}?notifyUsers=false", json={"fields": {"summary": "shh"}}).status_code == 204
 
 
 # -- transitions -------------------------------------------------------------------------------------
