@@ -13,6 +13,7 @@ Semantics that follow Jira and surprise people:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,12 +56,7 @@ MAX_ORDER_BY_SEARCH_JQL = 7  # /search/jql: "orderBy clause can contain a maximu
 UNBOUNDED = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 LIST_OPS = frozenset({"in", "not in", "was in", "was not in"})
 RELATIONAL = frozenset({"<", "<=", ">", ">="})
-COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 @dataclass
@@ -87,11 +83,16 @@ class Plan:
         return self.pred(issue)
 
     def sort_key(self, issue: Issue) -> tuple[Any, ...]:
+        """A flat tuple: per term a (flag, value) pair, then the issue id as the last tie-break."""
         parts: list[Any] = []
         for getter, desc in self.sorters:
             value = getter(issue)
-            item = (1, 0) if value is None else (0, value)
-            parts.append(Desc(item) if desc else item)
+            if value is None:
+                parts += (0, 0) if desc else (1, 0)
+            elif desc:
+                parts += (1, -value) if type(value) in (int, float) else (1, Desc(value))
+            else:
+                parts += (0, value)
         parts.append(issue.id)
         return tuple(parts)
 
@@ -167,10 +168,18 @@ def compile_clause(clause: Clause, ctx: JqlContext) -> Compiled:
         inner = compile_clause(clause.clause, ctx).pred
         return Compiled(lambda i: not inner(i))
     parts = [compile_clause(c, ctx) for c in clause.clauses]
-    preds = [p.pred for p in parts]
-    if isinstance(clause, And):
-        return Compiled(lambda i: all(p(i) for p in preds), *_combine(parts, intersect=True))
-    return Compiled(lambda i: any(p(i) for p in preds), *_combine(parts, intersect=False))
+    pred = parts[0].pred
+    for part in parts[1:]:
+        pred = _both(pred, part.pred) if isinstance(clause, And) else _either(pred, part.pred)
+    return Compiled(pred, *_combine(parts, intersect=isinstance(clause, And)))
+
+
+def _both(a: Pred, b: Pred) -> Pred:
+    return lambda i: a(i) and b(i)
+
+
+def _either(a: Pred, b: Pred) -> Pred:
+    return lambda i: a(i) or b(i)
 
 
 def _combine(parts: list[Compiled], intersect: bool) -> tuple[set[int] | None, set[int] | None]:
@@ -196,21 +205,53 @@ def compile_terminal(t: Terminal, ctx: JqlContext) -> Compiled:
     if t.op in ("~", "!~"):
         return Compiled(compile_text(t, h))
     if t.op in ("is", "is not"):
-        want = t.op == "is not"
-        return Compiled(lambda i: bool(h.values(i)) == want)
+        return Compiled(compile_is(h, t.op == "is not"))
     if t.op in RELATIONAL:
         return Compiled(compile_relational(t, h))
     targets, with_empty = resolve_operand(t.operand, h)
     wanted = frozenset(targets)
-    if t.op in ("=", "in"):
-        pred: Pred = lambda i: (not wanted.isdisjoint(vals) if (vals := h.values(i)) else with_empty)  # noqa: E731
-        restriction = set(wanted) if not with_empty else None
-        if isinstance(h, ProjectHandler):
-            return Compiled(pred, project_ids=restriction)
-        if isinstance(h, KeyHandler):
-            return Compiled(pred, issue_ids=restriction)
-        return Compiled(pred)
-    return Compiled(lambda i: bool(vals := h.values(i)) and wanted.isdisjoint(vals))
+    if t.op in ("!=", "not in"):
+        return Compiled(compile_excludes(h, wanted))
+    pred = compile_includes(h, wanted, with_empty)
+    restriction = set(wanted) if not with_empty else None
+    if isinstance(h, ProjectHandler):
+        return Compiled(pred, project_ids=restriction)
+    if isinstance(h, KeyHandler):
+        return Compiled(pred, issue_ids=restriction)
+    return Compiled(pred)
+
+
+def compile_is(h: Handler, want_value: bool) -> Pred:
+    scalar = h.scalar
+    if scalar is not None:
+        return lambda i: (scalar(i) is not None) == want_value
+    return lambda i: bool(h.values(i)) == want_value
+
+
+def compile_includes(h: Handler, wanted: frozenset[Any], with_empty: bool) -> Pred:
+    """``=`` / ``IN``: any value among the targets (or EMPTY, when EMPTY is a target)."""
+    scalar = h.scalar
+    if scalar is not None:
+
+        def one(issue: Issue) -> bool:
+            v = scalar(issue)
+            return with_empty if v is None else v in wanted
+
+        return one
+
+    def many(issue: Issue) -> bool:
+        vals = h.values(issue)
+        return not wanted.isdisjoint(vals) if vals else with_empty
+
+    return many
+
+
+def compile_excludes(h: Handler, wanted: frozenset[Any]) -> Pred:
+    """``!=`` / ``NOT IN``: has a value, and none among the targets (EMPTY never matches)."""
+    scalar = h.scalar
+    if scalar is not None:
+        return lambda i: (v := scalar(i)) is not None and v not in wanted
+    return lambda i: bool(vals := h.values(i)) and wanted.isdisjoint(vals)
 
 
 def compile_relational(t: Terminal, h: Handler) -> Pred:
@@ -228,6 +269,9 @@ def compile_relational(t: Terminal, h: Handler) -> Pred:
     if not targets:
         return lambda i: False
     bound = targets[0]
+    scalar = h.scalar
+    if scalar is not None:
+        return lambda i: (v := scalar(i)) is not None and cmp(v, bound)
     return lambda i: bool(vals := h.values(i)) and cmp(vals[0], bound)
 
 
@@ -362,6 +406,8 @@ def sorter(term: OrderTerm, ctx: JqlContext) -> tuple[Callable[[Issue], Any], bo
         h = handler_for(term.field, ctx)
     if not h.sortable:
         raise JqlError(f"Field '{h.name}' does not support sorting.")
+    if h.scalar is not None and type(h).sort_value is Handler.sort_value:
+        return h.scalar, desc  # the value itself orders (dates, numbers): skip the method call
     return h.sort_value, desc
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from jiraemu.search.jql import dates, text
@@ -47,9 +49,16 @@ def unknown_function(fn: Function) -> JqlError:
     return JqlError(f"Unable to find JQL function '{fn.name}()'.")
 
 
+def positions(items: dict[str, Any]) -> dict[str, int]:
+    """Jira sorts statuses, priorities and resolutions by their configured order."""
+    return {key: n for n, key in enumerate(items)}
+
+
 class Handler:
     operators: frozenset[str] = EQ
     sortable = True
+    # single-valued fields: the value or None, read directly (the fast path of compiled clauses)
+    scalar: Callable[[Issue], Any] | None = None
     history_field: str | None = None  # changelog item field name, for WAS/CHANGED
 
     def __init__(self, name: str, ctx: JqlContext) -> None:
@@ -91,6 +100,8 @@ def by_id_or_name(value: Value, items: dict[str, Any], name_of: Callable[[Any], 
 
 
 class ProjectHandler(Handler):
+    scalar = staticmethod(attrgetter("project_id"))
+
     def values(self, issue: Issue) -> tuple[Any, ...]:
         return (issue.project_id,)
 
@@ -107,6 +118,7 @@ class ProjectHandler(Handler):
         return p.name.lower() if p else None
 
 
+@lru_cache(maxsize=300_000)
 def key_parts(key: str) -> tuple[str, int] | None:
     m = KEY_RE.match(key)
     return (m.group(1).upper(), int(m.group(2))) if m else None
@@ -117,6 +129,8 @@ class KeyHandler(Handler):
     within the key's project, or by id for a numeric operand."""
 
     operators = ORDERED
+
+    scalar = staticmethod(attrgetter("id"))
 
     def values(self, issue: Issue) -> tuple[Any, ...]:
         return (issue.id,)
@@ -143,6 +157,8 @@ class KeyHandler(Handler):
         return super().function(fn)
 
     def sort_value(self, issue: Issue) -> Any:
+        if self.name.lower() == "id":  # ORDER BY id: the numeric id; key/issuekey: project, then number
+            return issue.id
         parts = key_parts(issue.key)
         return parts if parts else (issue.key, 0)
 
@@ -175,6 +191,7 @@ class DateTimeHandler(Handler):
     def __init__(self, name: str, ctx: JqlContext, get: Callable[[Issue], int | None], history: str | None = None) -> None:
         super().__init__(name, ctx)
         self.get = get
+        self.scalar = get
         self.history_field = history
 
     def values(self, issue: Issue) -> tuple[Any, ...]:
@@ -256,6 +273,8 @@ class LabelsHandler(Handler):
 class StatusHandler(Handler):
     history_field = "status"
 
+    scalar = staticmethod(attrgetter("status_id"))
+
     def values(self, issue: Issue) -> tuple[Any, ...]:
         return (issue.status_id,)
 
@@ -263,8 +282,9 @@ class StatusHandler(Handler):
         return by_id_or_name(value, self.state.statuses, lambda s: s.name) or self.missing(value)
 
     def sort_value(self, issue: Issue) -> Any:
-        order = list(self.state.statuses)
-        return order.index(issue.status_id) if issue.status_id in order else None
+        if not hasattr(self, "order"):
+            self.order = positions(self.state.statuses)
+        return self.order.get(issue.status_id)
 
 
 class StatusCategoryHandler(Handler):
@@ -282,6 +302,8 @@ class StatusCategoryHandler(Handler):
 
 
 class IssueTypeHandler(Handler):
+    scalar = staticmethod(attrgetter("issuetype_id"))
+
     def values(self, issue: Issue) -> tuple[Any, ...]:
         return (issue.issuetype_id,)
 
@@ -303,6 +325,8 @@ class IssueTypeHandler(Handler):
 class PriorityHandler(Handler):
     history_field = "priority"
 
+    scalar = staticmethod(attrgetter("priority_id"))
+
     def values(self, issue: Issue) -> tuple[Any, ...]:
         return (issue.priority_id,) if issue.priority_id else ()
 
@@ -311,12 +335,16 @@ class PriorityHandler(Handler):
 
     def sort_value(self, issue: Issue) -> Any:
         # ascending = least important first; priorities are listed Highest .. Lowest
-        order = list(self.state.priorities)
-        return -order.index(issue.priority_id) if issue.priority_id in order else None
+        if not hasattr(self, "order"):
+            self.order = positions(self.state.priorities)
+        n = self.order.get(issue.priority_id or "")
+        return None if n is None else -n
 
 
 class ResolutionHandler(Handler):
     history_field = "resolution"
+
+    scalar = staticmethod(attrgetter("resolution_id"))
 
     def values(self, issue: Issue) -> tuple[Any, ...]:
         return (issue.resolution_id,) if issue.resolution_id else ()
@@ -328,8 +356,9 @@ class ResolutionHandler(Handler):
         return found or self.missing(value)
 
     def sort_value(self, issue: Issue) -> Any:
-        order = list(self.state.resolutions)
-        return order.index(issue.resolution_id) if issue.resolution_id in order else None
+        if not hasattr(self, "order"):
+            self.order = positions(self.state.resolutions)
+        return self.order.get(issue.resolution_id or "")
 
 
 EMPTY_MARK = object()  # a resolved operand meaning EMPTY (``resolution = Unresolved``)
@@ -348,6 +377,7 @@ class UserHandler(Handler):
     def __init__(self, name: str, ctx: JqlContext, get: Callable[[Issue], str | None], history: str | None = None) -> None:
         super().__init__(name, ctx)
         self.get = get
+        self.scalar = get
         self.history_field = history
         self._index: UserIndex | None = None
 
