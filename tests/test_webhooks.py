@@ -194,6 +194,17 @@ def test_4xx_is_final_and_exhausted_retries_fail(emu: EmulatorServer, admin: htt
     assert states == {1: ("rejected", 1), 2: ("failed", 1 + len(FAST_RETRIES))}
 
 
+def test_timeouts_are_retried_then_fail(emu: EmulatorServer, admin: httpx.Client, control: httpx.Client) -> None:
+    control.post("/config", json={"webhook_timeout_s": 0.2})
+    control.put("/webhook-receiver/slow", json={"delayMs": 600})
+    create_admin_hook(admin, name="slow", url=receiver_url(emu, "slow"), events=["jira:issue_created"])
+    mutate(control, op="bulk_create", project="SEC", count=1)
+    [delivery] = settle(control)["deliveries"]
+    assert delivery["state"] == "failed"
+    assert [a["retry"] for a in delivery["attempts"]] == [0, 1, 2, 3]
+    assert all("Timeout" in (a["error"] or "") for a in delivery["attempts"])
+
+
 def test_comment_event_carries_comment_and_short_issue(
     emu: EmulatorServer, admin: httpx.Client, control: httpx.Client
 ) -> None:

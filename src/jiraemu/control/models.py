@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -138,6 +139,7 @@ def truth(backend: Backend, viewer: User | None, include: set[str]) -> dict[str,
     state = backend.state
     projects = state.projects
     issues = []
+    render = _field_renderer(backend) if "fields" in include else None
     for issue in sorted(state.issues.values(), key=lambda i: i.id):
         item: dict[str, Any] = {
             "id": str(issue.id),
@@ -158,6 +160,8 @@ def truth(backend: Backend, viewer: User | None, include: set[str]) -> dict[str,
             item["attachments"] = [str(a.id) for a in issue.attachments]
         if "histories" in include:
             item["histories"] = [str(h.id) for h in issue.histories]
+        if render is not None:
+            item["fields"] = render(issue)
         issues.append(item)
     moved = {
         key: state.issues[iid].key for key, iid in state.keys.items() if iid in state.issues and state.issues[iid].key != key
@@ -176,6 +180,16 @@ def truth(backend: Backend, viewer: User | None, include: set[str]) -> dict[str,
         out["user"] = viewer.account_id
         out["visibleIds"] = [str(i.id) for i in sorted(state.issues.values(), key=lambda i: i.id) if can_see(viewer, i)]
     return out
+
+
+def _field_renderer(backend: Backend) -> Callable[[Issue], Any]:
+    """Every field of an issue as the admin reads it (Cloud v3 with ADF, DC v2)."""
+    from jiraemu.http import Caller, View
+    from jiraemu.issues.serialize import parse_fields, serialize_issue
+
+    view = View(backend, Caller(admin_user(backend), "basic"), 3 if backend.config.is_cloud else 2)
+    selection = parse_fields(None)
+    return lambda issue: serialize_issue(view, issue, selection).get("fields", {})
 
 
 def users_json(backend: Backend) -> list[dict[str, Any]]:
