@@ -462,3 +462,12 @@ def test_hand_written_comment_renders_in_both_forms(api: httpx.Client, small_clo
     v2 = api.get(f"/rest/api/2/issue/{issue.key}/comment").json()
     assert v3["comments"][0]["body"] == adf
     assert "hello" in v2["comments"][0]["body"]
+
+
+def test_last_viewed_follows_update_history(api: httpx.Client, small_cloud: EmulatorServer) -> None:
+    issue = most_commented(small_cloud.backend.state)
+    url = f"/rest/api/2/issue/{issue.key}"
+    assert api.get(url, params={"fields": "lastViewed"}).json()["fields"]["lastViewed"] is None
+    api.get(url, params={"fields": "summary", "updateHistory": "true"})
+    viewed = api.get(url, params={"fields": "lastViewed"}).json()["fields"]["lastViewed"]
+    assert viewed is not None and viewed[:4].isdigit()

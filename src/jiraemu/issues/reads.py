@@ -54,6 +54,8 @@ def _page_args(req: JiraRequest, default: int, cap: int | None) -> tuple[int, in
 
 def get_issue(req: JiraRequest) -> Any:
     issue = visible_issue(req)
+    if req.q_bool("updateHistory") and req.caller.user is not None:
+        renderer(req).graph.viewed[(req.caller.user.account_id, issue.id)] = req.backend.now_ms()
     sel = parse_fields(req.q_list("fields"), default="*all")
     return serialize_issue(
         req,

@@ -255,8 +255,22 @@ def _offset_s(epoch_s: int, tz: str) -> int:
     return off
 
 
+_TS: dict[tuple[int, str], str] = {}
+
+
 def fast_ts(epoch_ms: int, tz: str) -> str:
-    """``timefmt.fmt_ts`` without strftime (a search page formats thousands of timestamps)."""
+    """``timefmt.fmt_ts`` without strftime, remembered (a search page formats thousands of
+    timestamps, mostly the same ones again on the next sync)."""
+    key = (epoch_ms, tz)
+    hit = _TS.get(key)
+    if hit is None:
+        if len(_TS) > 1_000_000:
+            _TS.clear()
+        hit = _TS[key] = _fmt_ts(epoch_ms, tz)
+    return hit
+
+
+def _fmt_ts(epoch_ms: int, tz: str) -> str:
     secs = epoch_ms // 1000
     off = _offset_s(secs, tz)
     t = time.gmtime(secs + off)
@@ -286,7 +300,8 @@ class IssueGraph:
         self.state = state
         self.children: dict[int, set[int]] = {}
         self.links: dict[int, set[int]] = {}
-        self.links_seen = -1
+        self.links_seen: tuple[int, int | None] = (-1, None)
+        self.viewed: dict[tuple[str, int], int] = {}  # (account id, issue id) -> last view (updateHistory)
         for issue in state.issues.values():
             if issue.parent_id is not None:
                 self.children.setdefault(issue.parent_id, set()).add(issue.id)
@@ -297,7 +312,11 @@ class IssueGraph:
         for link in self.state.links.values():
             self.links.setdefault(link.inward_issue_id, set()).add(link.id)
             self.links.setdefault(link.outward_issue_id, set()).add(link.id)
-        self.links_seen = len(self.state.links)
+        self.links_seen = self._links_signature()
+
+    def _links_signature(self) -> tuple[int, int | None]:
+        links = self.state.links
+        return len(links), next(reversed(links), None) if links else None
 
     def on_event(self, event: Event) -> None:
         issue = event.issue
@@ -343,7 +362,7 @@ class IssueGraph:
         return sorted(found, key=lambda i: i.id)
 
     def link_ids(self, issue_id: int) -> list[int]:
-        if len(self.state.links) != self.links_seen:
+        if self._links_signature() != self.links_seen:
             self._index_links()
         links = self.state.links
         out = []
@@ -390,6 +409,7 @@ class Renderer:
         self._custom: list[FieldDef] | None = None
         self._visible: dict[int, bool] = {}
         self._parts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self.selections: dict[FieldSelection, list[str]] = {}
         self._rest_base = view.rest("")
 
     def rest(self, path: str) -> str:
@@ -438,6 +458,11 @@ class Renderer:
             comps = {c.id: r.component(self.view, c) for c in p.components} if p else {}
             parts = self._parts[project_id] = (versions, comps)
         return parts
+
+    def last_viewed(self, issue: Issue) -> int | None:
+        if self.viewer is None:
+            return None
+        return self.graph.viewed.get((self.viewer.account_id, issue.id))
 
     def custom_fields(self) -> list[FieldDef]:
         if self._custom is None:
@@ -764,7 +789,8 @@ class _IssueFields:
             doc = issue.description if fid == "description" else issue.environment
             return doc_html(doc) if doc is not None else None
         if fid in ("created", "updated", "resolutiondate", "lastViewed"):
-            ms = {"created": issue.created, "updated": issue.updated, "resolutiondate": issue.resolution_date}.get(fid)
+            ms = {"created": issue.created, "updated": issue.updated, "resolutiondate": issue.resolution_date,
+                  "lastViewed": rend.last_viewed(issue)}.get(fid)
             return fmt_rendered_ts(rend.view, ms)
         if fid == "comment":
             comments = rend.visible_comments(issue)
@@ -923,7 +949,7 @@ _GETTERS: dict[str, Callable[[_IssueFields], Any]] = {
     "aggregatetimeoriginalestimate": lambda f: f.agg.original,
     "aggregatetimespent": lambda f: f.agg.spent,
     "workratio": _workratio,
-    "lastViewed": lambda f: None,
+    "lastViewed": lambda f: f.r.ts(f.r.last_viewed(f.issue)),
 }
 
 
@@ -936,21 +962,23 @@ def _has_parent_field(rend: Renderer, issue: Issue) -> bool:
 
 def selected_field_ids(rend: Renderer, issue: Issue, sel: FieldSelection) -> list[str]:
     """The field ids to render, in Jira's usual order; unknown ids are ignored."""
-    system = system_field_ids(rend.cloud)
-    custom = [f.id for f in rend.custom_fields()]
-    if sel.all:
-        base = system + custom
-    elif sel.navigable:
-        base = [f for f in system if f not in NOT_NAVIGABLE] + [f.id for f in rend.custom_fields() if f.navigable]
-    else:
-        base = []
-    chosen = dict.fromkeys(base)
-    known = set(system) | set(custom)
-    for fid in sel.include:
-        if fid in known:
-            chosen[fid] = None
-    drop_parent = not _has_parent_field(rend, issue)
-    return [f for f in chosen if f not in sel.exclude and not (f == "parent" and drop_parent)]
+    chosen = rend.selections.get(sel)
+    if chosen is None:
+        system = system_field_ids(rend.cloud)
+        custom = [f.id for f in rend.custom_fields()]
+        if sel.all:
+            base = system + custom
+        elif sel.navigable:
+            base = [f for f in system if f not in NOT_NAVIGABLE] + [f.id for f in rend.custom_fields() if f.navigable]
+        else:
+            base = []
+        known = set(system) | set(custom)
+        picked = dict.fromkeys(base)
+        picked.update((fid, None) for fid in sorted(sel.include) if fid in known)
+        chosen = rend.selections[sel] = [f for f in picked if f not in sel.exclude]
+    if "parent" in chosen and not _has_parent_field(rend, issue):
+        return [f for f in chosen if f != "parent"]
+    return chosen
 
 
 # -- the issue ------------------------------------------------------------------------------------
