@@ -115,9 +115,10 @@ SYSTEM_FIELDS: dict[str, tuple[str, _S]] = {
     "aggregatetimespent": ("Σ Time Spent", _sys("number", "aggregatetimespent")),
     "workratio": ("Work Ratio", _sys("number", "workratio")),
     "lastViewed": ("Last Viewed", _sys("datetime", "lastViewed")),
+    "issuerestriction": ("Restrict to", _sys("issuerestriction", "issuerestriction")),
 }
 NOT_NAVIGABLE = frozenset({"comment", "worklog", "attachment", "timetracking"})
-CLOUD_ONLY = frozenset({"statuscategorychangedate"})
+CLOUD_ONLY = frozenset({"statuscategorychangedate", "issuerestriction"})
 RENDERABLE = frozenset({"description", "environment"})
 
 
@@ -819,7 +820,10 @@ def _f_comment(f: _IssueFields) -> Any:
 def _f_worklog(f: _IssueFields) -> Any:
     rend, issue = f.r, f.issue
     cap = rend.view.config.max_embedded_worklogs
-    return _embedded_page(list(issue.worklogs), cap, "worklogs", lambda w: rend.worklog(issue, w))
+    page = _embedded_page(list(issue.worklogs), cap, "worklogs", lambda w: rend.worklog(issue, w))
+    if rend.cloud:  # Cloud reports the page size (20), not the count, even when empty
+        page["maxResults"] = cap
+    return page
 
 
 def _f_timetracking(f: _IssueFields) -> Any:
@@ -950,6 +954,7 @@ _GETTERS: dict[str, Callable[[_IssueFields], Any]] = {
     "aggregatetimespent": lambda f: f.agg.spent,
     "workratio": _workratio,
     "lastViewed": lambda f: f.r.ts(f.r.last_viewed(f.issue)),
+    "issuerestriction": lambda f: {"issuerestrictions": {}, "shouldDisplay": False},
 }
 
 
