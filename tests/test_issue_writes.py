@@ -206,6 +206,19 @@ def test_dc_create_uses_names_for_users(dc: EmulatorServer, dc_client: httpx.Cli
     resp = dc_client.post("/rest/api/2/issue", json={"fields": {
         "project": {"key": project.key}, "issuetype": {"name": "Task"}, "summary": "DC", "assignee": {"name": "ghost"}}})
     assert resp.status_code == 400 and resp.json()["errors"] == {"assignee": "User 'ghost' does not exist."}
+    key = issue.key
+    comment = dc_client.post(f"/rest/api/2/issue/{key}/comment", json={
+        "body": "on DC", "visibility": {"type": "group", "value": "jira-administrators"}})
+    assert comment.status_code == 201 and comment.json()["author"]["name"] == "admin"
+    done = next(t.id for t in next(iter(dc.backend.state.workflows.values())).transitions if t.name == "Won't Do")
+    assert dc_client.post(f"/rest/api/2/issue/{key}/transitions", json={"transition": {"id": done}}).status_code == 204
+    item = {i.field: i for i in live(dc, key).histories[-1].items}["status"]
+    assert item.to_string == "Won't Do"
+    assert len(live(dc, key).histories) == 1  # creation records none; the transition one
+    resp = dc_client.put(f"/rest/api/2/issue/{key}/assignee", json={"name": "user02"})
+    assert resp.status_code == 204
+    item = live(dc, key).histories[-1].items[0]
+    assert (item.field, item.from_, item.to) == ("assignee", "user01", "user02")  # DC records user names
 
 
 # -- edit --------------------------------------------------------------------------------------------
@@ -319,9 +332,10 @@ def test_comment_crud_with_visibility(cloud: EmulatorServer, admin_client: httpx
     assert recorded[-1].comment is not None and recorded[-1].comment.id == int(created["id"])
 
     cid = created["id"]
-    resp = admin_client.put(f"/rest/api/2/issue/{key}/comment/{cid}", json={"body": "edited in v2"})
-    assert resp.status_code == 200 and resp.json()["body"] == "edited in v2"
-    assert live(cloud, key).comments[0].body.wiki == "edited in v2"
+    resp = admin_client.put(f"/rest/api/2/issue/{key}/comment/{cid}?expand=renderedBody", json={"body": "edited *in* v2"})
+    assert resp.status_code == 200 and resp.json()["body"] == "edited *in* v2"
+    assert "<b>in</b>" in resp.json()["renderedBody"]
+    assert live(cloud, key).comments[0].body.wiki == "edited *in* v2"
     assert live(cloud, key).comments[0].visibility == {"type": "role", "value": "Administrators"}
     assert recorded[-1].issue_event_type_name == "issue_comment_edited"
 

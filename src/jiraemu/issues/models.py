@@ -385,6 +385,9 @@ def create_issue(backend: Backend, user: User, project: Project, issuetype_id: s
     custom = vals.pop("custom", None) or {}
     vals.setdefault("reporter_id", user.account_id)
     vals.setdefault("assignee_id", None)
+    scheme = state.security_schemes.get(project.security_scheme_id) if project.security_scheme_id is not None else None
+    if vals.get("security_level_id") is None and scheme is not None and scheme.default_level_id:
+        vals["security_level_id"] = scheme.default_level_id
     if "priority_id" not in vals:
         vals["priority_id"] = _default_priority(state)
     if vals.get("remaining_estimate_s") is None and vals.get("original_estimate_s") is not None:

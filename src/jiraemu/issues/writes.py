@@ -89,7 +89,8 @@ def doc_in(req: View, value: Any) -> Doc | None:
 
 # -- representations (the reads' renderer, so reads and writes answer with one shape) -------------
 def comment_json(req: View, issue: Issue, comment: Comment) -> dict[str, Any]:
-    return renderer(req).comment(issue, comment)
+    rendered = isinstance(req, JiraRequest) and "renderedBody" in req.q_list("expand")
+    return renderer(req).comment(issue, comment, rendered=rendered)
 
 
 def worklog_json(req: View, issue: Issue, worklog: Worklog) -> dict[str, Any]:
