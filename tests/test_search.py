@@ -313,3 +313,18 @@ def test_data_center_search_pages_with_start_at_and_caps_max_results(emulator: A
         assert client.get("/rest/api/2/search/jql", params={"jql": f"project = {project.key}"}).status_code == 404
         everything = client.get("/rest/api/2/search", params={"jql": "ORDER BY key", "maxResults": 0}).json()
         assert everything["total"] == len(server.backend.state.issues) and everything["issues"] == []
+
+
+@pytest.mark.parametrize(
+    "order", ["updated DESC, key ASC", "summary DESC", "priority DESC, created ASC", "assignee ASC, key DESC", "duedate DESC"]
+)
+def test_search_order_is_the_jql_engines(admin_client: httpx.Client, cloud: EmulatorServer, order: str) -> None:
+    """Search sorts with its own fast keys; they must order exactly as the JQL engine's sort_key."""
+    from jiraemu.search.models import service
+
+    project = first_project(cloud)
+    jql = f"project = {project.key} ORDER BY {order}"
+    admin = cloud.backend.state.users[ADMIN_ID]
+    plan = service(cloud.backend).compile(jql, admin)
+    expected = [i.key for i in sorted(project_issues(cloud, project), key=plan.sort_key)]
+    assert all_keys(admin_client, jql) == expected

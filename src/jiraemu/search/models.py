@@ -12,10 +12,11 @@ even when issues were written in between, so an issue is never skipped because o
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ class Result:
     """The issues a query matches for one caller, in search order."""
 
     plan: Any
+    key: Callable[[Issue], Any]
     generation: int
     entries: list[Entry] = field(default_factory=list)
     by_id: dict[int, tuple[Entry, Issue]] = field(default_factory=dict)
@@ -141,14 +143,27 @@ class SearchService:
         return index.visible_issues(now, rec, project_ids)
 
     def _build(self, plan: Any, user: User, now: int, rec: Collection[int]) -> Result:
+        # a build allocates a few tuples per issue: keep the cyclic GC from walking the whole state
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._build_unpaused(plan, now, rec)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _build_unpaused(self, plan: Any, now: int, rec: Collection[int]) -> Result:
         matches = plan.matches  # applies the caller's permissions (JqlContext.can_see)
-        sort_key = plan.sort_key
-        by_id: dict[int, tuple[Entry, Issue]] = {}
-        for issue in self._candidates(plan, now, rec):
-            if matches(issue):
-                by_id[issue.id] = ((sort_key(issue), issue.id), issue)
+        found = [issue for issue in self._candidates(plan, now, rec) if matches(issue)]
+        key = sort_key_function(plan)
+        try:
+            keyed = [(key(issue), issue) for issue in found]
+        except TypeError:  # a sort value of a type _reversed does not know: the engine's own key
+            key = plan.sort_key
+            keyed = [(key(issue), issue) for issue in found]
+        by_id = {issue.id: ((k, issue.id), issue) for k, issue in keyed}
         entries = sorted(entry for entry, _ in by_id.values())
-        return Result(plan, self.backend.index.generation, entries, by_id)
+        return Result(plan, key, self.backend.index.generation, entries, by_id)
 
     def _patch(self, result: Result, changed: set[int], user: User, now: int, rec: Collection[int]) -> None:
         index = self.backend.index
@@ -164,7 +179,7 @@ class SearchService:
             issue = index.visible_version(iid, now, rec)
             if issue is None or not plan.matches(issue):
                 continue
-            entry = (plan.sort_key(issue), iid)
+            entry = (result.key(issue), iid)
             insort(result.entries, entry)
             result.by_id[iid] = (entry, issue)
         result.generation = index.generation
@@ -199,6 +214,45 @@ class SearchService:
                     del self._tokens[stale]
             self._tokens[token] = PageToken(fingerprint, position, self.backend.now_ms())
         return token
+
+
+def _reversed(value: Any) -> Any:
+    """An order-reversing image of a sort value built from C-comparable parts (no Python-level
+    ``__lt__`` as in the JQL engine's ``Desc``, which makes sorting 100k issues several times slower)."""
+    kind = type(value)
+    if kind is int or kind is float:
+        return -value
+    if kind is str:  # reverse lexicographic; the trailing 1 puts "ab" after "abc"
+        return (*(-ord(ch) for ch in value), 1)
+    if kind is tuple:
+        return tuple([_reversed(v) for v in value])
+    if kind is bool:
+        return -int(value)
+    raise TypeError(kind.__name__)
+
+
+_NONE_ASC = (1, 0)  # the engine's placing of empty values: last ascending, first descending
+_NONE_DESC = (-1, 0)
+
+
+def sort_key_function(plan: Any) -> Callable[[Issue], Any]:
+    """``plan.sort_key``, or an equivalent key of plain tuples when the plan exposes its sorters."""
+    sorters = getattr(plan, "sorters", None)
+    if sorters is None:
+        return plan.sort_key  # type: ignore[no-any-return,unused-ignore]
+
+    def key(issue: Issue) -> tuple[Any, ...]:
+        parts: list[Any] = []
+        for getter, desc in sorters:
+            value = getter(issue)
+            if value is None:
+                parts.append(_NONE_DESC if desc else _NONE_ASC)
+            else:
+                parts.append((0, _reversed(value) if desc else value))
+        parts.append(issue.id)
+        return tuple(parts)
+
+    return key
 
 
 def service(backend: Backend) -> SearchService:
