@@ -214,6 +214,7 @@ def test_config_merges_and_refuses_what_cannot_change(emu: EmulatorServer, contr
     assert control.get("/config").json()["ratelimit"]["burst"] is True
     assert control.post("/config", json={"flavor": "datacenter"}).status_code == 400
     assert control.post("/config", json={"no_such_setting": 1}).status_code == 400
+    assert control.post("/config", json={"webhook_retry_delays_s": ["soon"]}).status_code == 400
     bad = control.post("/config", json={"legacy_search": "yes"})
     assert bad.status_code == 400 and "legacy_search" in bad.json()["errors"]
     assert emu.backend.config.legacy_search is True

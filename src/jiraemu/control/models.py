@@ -59,6 +59,10 @@ def _apply(target: Any, changes: dict[str, Any], prefix: str = "") -> None:
         if key not in names:
             raise JiraError(400, [], {prefix + key: "unknown setting"})
         current = getattr(target, key)
+        if key == "webhook_retry_delays_s" and (
+            not isinstance(value, list) or not all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in value)
+        ):
+            raise JiraError(400, [], {prefix + key: "must be a list of non-negative numbers (seconds)"})
         if key == "dc_bucket" and value is not None:
             if not isinstance(value, list) or len(value) != 2:
                 raise JiraError(400, [], {prefix + key: "must be [capacity, refill per second] or null"})

@@ -297,15 +297,23 @@ class WebhookDispatcher:
         queue.put_nowait(delivery)
 
     async def _drain(self, key: str, queue: asyncio.Queue[Delivery]) -> None:
-        async with httpx.AsyncClient(verify=False, follow_redirects=False) as client:
-            while not queue.empty() and not self._closed:
+        client = httpx.AsyncClient(verify=False, follow_redirects=False)
+        try:
+            while True:
+                if queue.empty() or self._closed:
+                    del self._queues[key]  # no await between the check and the removal: nothing is lost
+                    return
                 delivery = queue.get_nowait()
                 try:
                     await self._deliver(client, delivery)
+                except Exception as exc:  # a broken delivery must not stall its queue
+                    delivery.state = "failed"
+                    delivery.attempts.append(Attempt(self.backend.now_ms(), len(delivery.attempts), error=repr(exc)[:300]))
                 finally:
                     with self._lock:
                         self.pending -= 1
-        del self._queues[key]
+        finally:
+            await client.aclose()
 
     async def _deliver(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
         delays = list(self.backend.config.webhook_retry_delays_s)
