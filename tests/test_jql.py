@@ -579,3 +579,25 @@ def test_queries_over_generated_data_agree_with_a_direct_reading() -> None:
     local = datetime.fromtimestamp(one.updated / 1000, tz=UTC).astimezone(__import__("zoneinfo").ZoneInfo(admin.time_zone))
     assert one.key in {i.key for i in run(f'updated >= "{local:%Y/%m/%d %H:%M}"')}
     assert one.key not in {i.key for i in run(f'updated < "{local:%Y/%m/%d %H:%M}"')}
+
+
+def test_datacenter_names_and_epic_link_over_generated_data() -> None:
+    from jiraemu.backend import Backend
+    from jiraemu.config import EmuConfig
+
+    state = Backend(EmuConfig(flavor="datacenter", projects=2, issues=200, users=10, seed=5)).state
+    admin = next(u for u in state.users.values() if u.name == "admin")
+    ctx = JqlContext(state, admin, 0, "", state.site.site_timezone)  # no profile zone: the site's
+    assert ctx.tz == state.site.site_timezone
+    issues = list(state.issues.values())
+    epic_type = next(t.id for t in state.issue_types.values() if t.hierarchy_level == 1)
+    epics = {i.id: i for i in issues if i.issuetype_id == epic_type}
+    child = next((i for i in issues if i.parent_id in epics), None)
+    if child is not None and state.field_by_kind("epiclink") is not None:
+        epic = epics[child.parent_id]  # type: ignore[index]
+        plan = compile_query(parse(f'"Epic Link" = {epic.key}'), ctx)
+        assert child.id in {i.id for i in issues if plan.matches(i)}
+    someone = next(i for i in issues if i.assignee_id)
+    user = state.users[someone.assignee_id]  # type: ignore[index]
+    plan = compile_query(parse(f"assignee = {user.name}"), ctx)
+    assert {i.id for i in issues if plan.matches(i)} == {i.id for i in issues if i.assignee_id == user.account_id}

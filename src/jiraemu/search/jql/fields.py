@@ -40,6 +40,10 @@ class JqlContext:
     can_see: Callable[[Issue], bool] | None = None
     validate_values: bool = True
 
+    def __post_init__(self) -> None:
+        if not self.tz:  # a user without a profile zone gets the instance default, as in Jira
+            self.tz = self.site_tz
+
 
 def not_exist(value: str, field_name: str) -> JqlError:
     return JqlError(f"The value '{value}' does not exist for the field '{field_name}'.")
