@@ -225,6 +225,14 @@ def test_datacenter_admin_webhooks_use_user_names(dc: EmulatorServer) -> None:
         assert r.json()["self"].startswith(dc.url + ADMIN + "/")
     with httpx.Client(base_url=dc.url, headers={"Authorization": "Bearer emulator-pat"}) as c:
         assert c.get("/rest/api/2/webhook").status_code == 404  # dynamic webhooks are Cloud only
+        c.post(ADMIN, json={"name": "dc", "url": receiver_url(dc, "dc"), "events": ["jira:issue_created"], "secret": "k"})
+    with httpx.Client(base_url=dc.url + "/_emulator", timeout=30) as control:
+        key = mutate(control, op="bulk_create", project="SEC", count=1)["keys"][0]
+        [req] = received(control, "dc", 1)
+    body = req["body"]
+    assert body["issue"]["key"] == key and body["user"]["name"] == "admin" and "accountId" not in body["user"]
+    assert body["issue"]["self"] == f"{dc.url}/rest/api/2/issue/{body['issue']['id']}"
+    assert req["headers"]["x-hub-signature"] == "sha256=" + hmac.new(b"k", req["raw"].encode(), hashlib.sha256).hexdigest()
 
 
 # -- dynamic webhooks -----------------------------------------------------------------------------
