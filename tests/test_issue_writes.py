@@ -313,6 +313,10 @@ def test_unavailable_transition_is_400(cloud: EmulatorServer, admin_client: http
     assert resp.status_code == 400
     assert resp.json() == {"errorMessages": [f"Transition id '{reopen}' is not valid for this issue."], "errors": {}}
     assert live(cloud, key).histories == ()
+    no_screen = admin_client.post(f"/rest/api/3/issue/{key}/transitions", json={
+        "transition": {"id": transition_id(cloud, "Start Progress")}, "fields": {"summary": "sneaky"}})
+    assert no_screen.status_code == 400
+    assert no_screen.json()["errors"] == {"summary": "Field 'summary' cannot be set. It is not on the appropriate screen, or unknown."}
     missing = admin_client.post(f"/rest/api/3/issue/{key}/transitions", json={})
     assert missing.status_code == 400 and missing.json()["errorMessages"] == ["Missing 'transition' identifier"]
 

@@ -611,6 +611,13 @@ def do_transition(req: JiraRequest) -> None:
         tid = match[0].id if match else transition["name"]
     if tid is None:
         raise bad_request("Missing 'transition' identifier")
+    available = {t.id: t for t in models.available_transitions(req.backend, req.user, issue)}
+    chosen = available.get(str(tid))
+    if chosen is not None and not chosen.has_screen:
+        # a transition without a screen takes no fields (a comment is still fine)
+        names = [*(body.get("fields") or {}), *(k for k in (body.get("update") or {}) if k != "comment")]
+        if names:
+            raise JiraError(400, [], {n: NOT_SETTABLE.format(n) for n in names})
     parsed = FieldParser(req, project, issue, allow=frozenset({"resolution"})).parse(body.get("fields"), body.get("update"))
     parsed.raise_errors()
     issue = models.transition_issue(req.backend, req.user, issue, str(tid), parsed.changes)
