@@ -47,7 +47,7 @@ from jiraemu.search.jql.parser import (
 )
 from jiraemu.search.jql.registry import handler_for
 from jiraemu.search.jql.render import quote, render_operand
-from jiraemu.search.jql.text import compile_text_query, text_matches
+from jiraemu.search.jql.text import compile_text_query, text_matcher
 from jiraemu.search.jql.tokens import JqlError
 from jiraemu.state import Issue
 
@@ -281,9 +281,10 @@ def compile_text(t: Terminal, h: Handler) -> Pred:
         terms = compile_text_query(t.operand.text, h.name)
     except ValueError as exc:
         raise JqlError(str(exc)) from None
+    match = text_matcher(terms)
     if t.op == "~":
-        return lambda i: text_matches(terms, h.words(i))
-    return lambda i: not text_matches(terms, h.words(i))
+        return lambda i: match(h.words(i))
+    return lambda i: not match(h.words(i))
 
 
 # --- WAS / CHANGED --------------------------------------------------------------------------------

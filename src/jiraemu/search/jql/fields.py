@@ -253,7 +253,8 @@ class TextHandler(Handler):
         return tuple(p for p in self.parts(issue) if p)
 
     def words(self, issue: Issue) -> list[text.Words]:
-        return [text.CACHE.words_of(part) for part in self.parts(issue) if part]
+        words_of = text.CACHE.words_of
+        return [words_of(part) for part in self.parts(issue) if part]
 
     def sort_value(self, issue: Issue) -> Any:
         first = next(iter(self.parts(issue)), None)

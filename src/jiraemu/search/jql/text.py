@@ -175,7 +175,27 @@ def _found(term: Term, parts: list[Words]) -> bool:
 
 def text_matches(terms: list[Term], parts: list[Words]) -> bool:
     """Every positive term in some part (a phrase within one part), no negated term anywhere."""
+    return text_matcher(terms)(parts)
+
+
+def text_matcher(terms: list[Term]) -> Callable[[list[Words]], bool]:
+    """``text_matches`` compiled once per query: plain single words are set look-ups."""
     positives = [t for t in terms if not t.negated]
+    negatives = [t for t in terms if t.negated]
+    plain = [t.tokens[0] for t in positives if len(t.tokens) == 1 and t.wildcard is None]
+    rest = [t for t in positives if len(t.tokens) != 1 or t.wildcard is not None]
     if not positives:
-        return False
-    return all(_found(t, parts) for t in positives) and not any(_found(t, parts) for t in terms if t.negated)
+        return lambda parts: False
+
+    def match(parts: list[Words]) -> bool:
+        for word in plain:
+            for part in parts:
+                if word in part.bag:
+                    break
+            else:
+                return False
+        if rest and not all(_found(t, parts) for t in rest):
+            return False
+        return not negatives or not any(_found(t, parts) for t in negatives)
+
+    return match
