@@ -26,6 +26,7 @@ tells which).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import importlib
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 RETRY_STATUSES = frozenset({408, 409, 425, 429})
 USER_AGENT = "Atlassian Webhook HTTP Client"
 LOG_SIZE = 2000
+IDLE_STOP_S = 1.0  # the delivery thread ends after this long with nothing to deliver
 URL_VARIABLE = re.compile(r"\$\{([a-zA-Z.]+)\}")
 
 
@@ -268,7 +270,7 @@ class WebhookDispatcher:
             self.log.append(delivery)
             self.pending += 1
             loop = self._ensure_thread()
-        loop.call_soon_threadsafe(self._enqueue, delivery)
+            loop.call_soon_threadsafe(self._enqueue, delivery)
 
     def _ensure_thread(self) -> asyncio.AbstractEventLoop:
         if self._loop is not None:
@@ -279,7 +281,10 @@ class WebhookDispatcher:
         def run() -> None:
             asyncio.set_event_loop(loop)
             loop.call_soon(ready.set)
-            loop.run_forever()
+            try:
+                loop.run_forever()
+            finally:
+                loop.close()
 
         self._thread = threading.Thread(target=run, name="jiraemu-webhooks", daemon=True)
         self._thread.start()
@@ -302,6 +307,8 @@ class WebhookDispatcher:
             while True:
                 if queue.empty() or self._closed:
                     del self._queues[key]  # no await between the check and the removal: nothing is lost
+                    if not self._queues:
+                        asyncio.get_running_loop().call_later(IDLE_STOP_S, self._stop_if_idle)
                     return
                 delivery = queue.get_nowait()
                 try:
@@ -314,6 +321,14 @@ class WebhookDispatcher:
                         self.pending -= 1
         finally:
             await client.aclose()
+
+    def _stop_if_idle(self) -> None:
+        """Runs on the delivery thread: an idle dispatcher lets its thread end (restarted on demand)."""
+        with self._lock:
+            if self.pending > 0 or self._queues or self._loop is None:
+                return
+            self._loop = None
+        asyncio.get_running_loop().stop()
 
     async def _deliver(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
         delays = list(self.backend.config.webhook_retry_delays_s)
@@ -383,10 +398,12 @@ class WebhookDispatcher:
         return True
 
     def close(self) -> None:
-        self._closed = True
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(loop.stop)
+        with self._lock:
+            self._closed = True
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # already stopped and closed
+                loop.call_soon_threadsafe(loop.stop)
 
 
 def jql_api() -> tuple[Any, Any, Any] | None:
