@@ -328,3 +328,18 @@ def test_search_order_is_the_jql_engines(admin_client: httpx.Client, cloud: Emul
     plan = service(cloud.backend).compile(jql, admin)
     expected = [i.key for i in sorted(project_issues(cloud, project), key=plan.sort_key)]
     assert all_keys(admin_client, jql) == expected
+
+
+def test_relative_dates_follow_the_clock_between_pages(emulator: Any) -> None:
+    server = emulator()
+    server.backend.clock.freeze()
+    project = first_project(server)
+    touched = update(server, project_issues(server, project)[5].id, summary="touched just now")
+    jql = f'project = {project.key} AND updated >= "-1m"'
+    with httpx.Client(base_url=server.url, headers=basic("admin@example.com", "emulator-token")) as client:
+        assert touched.key in all_keys(client, jql)
+        count = client.post("/rest/api/3/search/approximate-count", json={"jql": jql}).json()["count"]
+        assert count == len(all_keys(client, jql))
+        server.backend.clock.advance(120)
+        assert touched.key not in all_keys(client, jql)
+        assert client.post("/rest/api/3/search/approximate-count", json={"jql": jql}).json()["count"] == len(all_keys(client, jql))

@@ -47,6 +47,7 @@ class Result:
     generation: int
     entries: list[Entry] = field(default_factory=list)
     by_id: dict[int, tuple[Entry, Issue]] = field(default_factory=dict)
+    minute: int | None = None  # set when the query reads the clock: the result expires with it
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -89,7 +90,7 @@ class SearchService:
             query = jqlmod.parse(jql)
             if enhanced:
                 check_search_jql(query)
-            ctx = JqlContext(
+            ctx = _clocked_context(JqlContext)(
                 state=self.backend.state,
                 user=user,
                 now_ms=self.backend.now_ms(),
@@ -117,9 +118,11 @@ class SearchService:
         now = self.backend.now_ms()
         index.sync(now)
         rec = tuple(sorted(set(reconcile)))
-        # relative dates ("-15m", now()) move with the clock: results live for a minute at most
-        key = (" ".join(jql.split()), user.account_id, user.time_zone, rec, now // 60_000, id(self.backend.state))
+        key = (" ".join(jql.split()), user.account_id, user.time_zone, rec, id(self.backend.state))
         cached = self._results.get(key)
+        # relative dates ("-15m", now()) move with the clock: such results live for a minute at most
+        if cached is not None and cached.minute is not None and cached.minute != now // 60_000:
+            cached = None
         if cached is not None:
             self._results.move_to_end(key)
             if cached.generation == index.generation:
@@ -129,10 +132,23 @@ class SearchService:
                 self._patch(cached, changed, user, now, rec)
                 return cached
         result = self._build(plan, user, now, rec)
+        if getattr(plan.ctx, "read_clock", True):
+            result.minute = now // 60_000
         self._results[key] = result
         while len(self._results) > _CACHE_SIZE:
             self._results.popitem(last=False)
         return result
+
+    def count(self, jql: str, plan: Any, user: User) -> int:
+        """How many issues match (no sorting unless a current result is cached anyway)."""
+        index = self.backend.index
+        now = self.backend.now_ms()
+        index.sync(now)
+        key = (" ".join(jql.split()), user.account_id, user.time_zone, (), id(self.backend.state))
+        cached = self._results.get(key)
+        if cached is not None and cached.generation == index.generation and cached.minute in (None, now // 60_000):
+            return len(cached)
+        return sum(1 for issue in self._candidates(plan, now, ()) if plan.matches(issue))
 
     def _candidates(self, plan: Any, now: int, rec: Collection[int]) -> Iterable[Issue]:
         index = self.backend.index
@@ -253,6 +269,30 @@ def sort_key_function(plan: Any) -> Callable[[Issue], Any]:
         return tuple(parts)
 
     return key
+
+
+_CLOCKED: dict[type, type] = {}
+
+
+def _clocked_context(base: type) -> type:
+    """A JqlContext whose ``now_ms`` notes being read, so results of queries that do not depend on
+    the clock can be kept past the minute."""
+    if base not in _CLOCKED:
+
+        class Clocked(base):  # type: ignore[valid-type,misc,unused-ignore]
+            read_clock = False
+
+            @property
+            def now_ms(self) -> int:
+                self.read_clock = True
+                return self._now_ms  # type: ignore[no-any-return,unused-ignore]
+
+            @now_ms.setter
+            def now_ms(self, value: int) -> None:
+                self._now_ms = value
+
+        _CLOCKED[base] = Clocked
+    return _CLOCKED[base]
 
 
 def service(backend: Backend) -> SearchService:

@@ -144,7 +144,7 @@ def approximate_count(req: JiraRequest) -> dict[str, Any]:
         jql = ""
     svc = models.service(req.backend)
     plan = svc.bounded_plan(jql, req.user)
-    return {"count": len(svc.result(jql, plan, req.user))}
+    return {"count": svc.count(jql, plan, req.user)}
 
 
 # -- startAt search: DC, and Cloud's removed API -------------------------------------------------
