@@ -374,19 +374,16 @@ class IssueGraph:
         return out
 
 
-_GRAPHS: dict[int, tuple[State, IssueGraph]] = {}
-
-
 def graph(view: View) -> IssueGraph:
+    """The backend's issue graph for its current state (kept on the backend, so a reset or a new
+    backend starts a fresh one and nothing outlives its state)."""
     backend = view.backend
-    state = backend.state
-    entry = _GRAPHS.get(id(backend))
-    if entry is None or entry[0] is not state or entry[1].on_event not in backend.listeners:
-        g = IssueGraph(state)
+    g = getattr(backend, "_issue_graph", None)
+    if not isinstance(g, IssueGraph) or g.state is not backend.state or g.on_event not in backend.listeners:
+        g = IssueGraph(backend.state)
         backend.listeners.append(g.on_event)
-        _GRAPHS[id(backend)] = (state, g)
-        return g
-    return entry[1]
+        backend._issue_graph = g  # type: ignore[attr-defined]
+    return g
 
 
 # -- the renderer ---------------------------------------------------------------------------------
