@@ -214,3 +214,11 @@ def test_restricted_comments_come_from_developers_and_outsiders_do_no_work(state
     assert len(outsiders) >= 2
     touched = {a for i in state.issues.values() for a in (i.reporter_id, i.assignee_id)}
     assert len([o for o in outsiders if o not in touched]) >= 2
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_guarantees_hold_for_any_seed_even_with_few_issues(seed: int) -> None:
+    s = build_state(EmuConfig(seed=seed, projects=3, issues=20, users=8), NOW)
+    assert len([i for i in s.issues.values() if len(i.comments) > 100]) >= 2
+    assert len([i for i in s.issues.values() if i.security_level_id]) >= 2
+    assert len([i for i in s.issues.values() if i.updated >= NOW - 15 * 60_000]) >= 3

@@ -174,10 +174,13 @@ class IssueBuilder:
             created_times = sorted(ri(rng, now - TWO_YEARS_MS, now - 10 * MINUTE_MS) for _ in range(count))
             epics: list[int] = []
             parent: Issue | None = None
-            subtasks_left = 0
+            subtasks_left, secured = 0, 0
             for n in range(count):
                 created = created_times[n]
                 ordinal += 1
+                is_heavy = (project.id, n) in heavy
+                if is_heavy:  # heavy issues stay visible to every member: no sub-task of a restricted parent
+                    subtasks_left = 0
                 if subtasks_left > 0 and parent is not None:
                     issuetype, parent_id, level = types.subtask, parent.id, parent.security_level_id
                     subtasks_left -= 1
@@ -187,11 +190,12 @@ class IssueBuilder:
                 else:
                     issuetype = types.standard_pick(rng)
                     parent_id = pick(rng, epics) if epics and rng.random() < 0.4 else None
-                    level = self._level(project)
+                    # at least two restricted issues wherever a security scheme applies
+                    level = self._level(project, force=secured < 2 and n >= count // 2)
                     parent = None
-                is_heavy = (project.id, n) in heavy
                 if is_heavy:
                     level = None
+                secured += level is not None
                 recent = ordinal % recent_every == 0
                 issue = self.issue(project, issuetype, parent_id, level, created, members, types, is_heavy, recent)
                 self.state.put_issue(issue)
@@ -202,8 +206,8 @@ class IssueBuilder:
         self.links()
         self.properties()
 
-    def _level(self, project: Project) -> str | None:
-        if project.security_scheme_id is None or self.rng.random() >= 0.1:
+    def _level(self, project: Project, force: bool) -> str | None:
+        if project.security_scheme_id is None or (self.rng.random() >= 0.1 and not force):
             return None
         return LEVEL_INTERNAL if self.rng.random() < 0.7 else LEVEL_CONFIDENTIAL
 

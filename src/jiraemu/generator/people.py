@@ -47,7 +47,8 @@ def build_people(ctx: Ctx) -> None:
     state.users[admin.account_id] = admin
     generated = max(cfg.users, 8) - 1
     names = _display_names(rng, generated)
-    users = [_user(ctx, rng, i + 1, names[i]) for i in range(generated)]
+    offset = rng.randrange(len(TIME_ZONES))  # every zone is used, whatever the seed
+    users = [_user(rng, i + 1, names[i], TIME_ZONES[(i + offset) % len(TIME_ZONES)]) for i in range(generated)]
     # roles by position: hidden email early, special accounts at the end
     hidden = [users[1], users[2]]
     app = users[-1] if ctx.cloud else None
@@ -92,7 +93,7 @@ def _display_names(rng: random.Random, count: int) -> list[str]:
     return [combos[i % len(combos)] + ("" if i < len(combos) else f" {i // len(combos) + 1}") for i in range(count)]
 
 
-def _user(ctx: Ctx, rng: random.Random, number: int, display: str) -> User:
+def _user(rng: random.Random, number: int, display: str, time_zone: str) -> User:
     name = f"user{number:02d}"
     prefix = "712020" if rng.random() < 0.2 else "557058"
     return User(
@@ -101,7 +102,7 @@ def _user(ctx: Ctx, rng: random.Random, number: int, display: str) -> User:
         key=f"JIRAUSER{10100 + number}",
         display_name=display,
         email=f"{name}@example.com",
-        time_zone=rng.choice(TIME_ZONES),
+        time_zone=time_zone,
         locale=rng.choice(("en_US", "en_US", "en_GB", "de_DE")),
         api_token=f"token-{name}",
         password=f"pw-{name}",
