@@ -28,7 +28,7 @@ CODE_ALLOWED = {"code", "link", "annotation"}
 HEADING = re.compile(r"^\s*h([1-6])\.\s*(.*)$")
 LIST_ITEM = re.compile(r"^\s*([*#]+|-)(?:\s+(.*))?$")
 RULE = re.compile(r"^\s*-{4,}\s*$")
-MACRO = re.compile(r"^\s*\{(code|noformat|quote|panel|expand|info|note|tip|warning|error)(?::([^}]*))?\}(.*)$")
+MACRO = re.compile(r"^\s*\{(code|noformat|quote|panel|expand|info|note|tip|warning|error)(?::((?:\\.|[^}\\])*))?\}(.*)$")
 ENTITY = re.compile(r"&#(\d{1,7});")
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 SHORT_HEX = re.compile(r"^#([0-9a-fA-F])([0-9a-fA-F])([0-9a-fA-F])$")
@@ -172,13 +172,13 @@ class _InlineParser:
         if close < 0:
             return None
         body = self.s[i + 1 : close]
-        if body.startswith("~"):
+        bar = self.find("|", i + 1, close)
+        if body.startswith("~") and bar < 0:
             ident = body[1:].removeprefix("accountid:")
             return ([{"type": "mention", "attrs": {"id": ident}}] if ident else []), close + 1
-        if body.startswith("^"):
+        if body.startswith("^") and bar < 0:
             name = body[1:] or "attachment"
             return [{"type": "mediaInline", "attrs": {"type": "file", "id": name, "collection": "", "alt": name}}], close + 1
-        bar = self.find("|", i + 1, close)
         if bar < 0:
             if not _looks_like_url(body):
                 return None

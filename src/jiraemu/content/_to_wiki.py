@@ -11,6 +11,7 @@ import re
 
 from jiraemu.content._common import (
     EMOTICON_KEYS,
+    EMOTICONS,
     PANEL_COLORS,
     Node,
     attrs,
@@ -23,6 +24,7 @@ from jiraemu.content._common import (
 )
 
 MARKERS = "*_-+^~"
+EMOTICON_BY_NAME = {v[0]: k for k, v in EMOTICONS.items() if k != "(off)"}
 ALWAYS_ESCAPE = "{}[]|"
 ENTITY = re.compile(r"&#\d+;")
 LINE_START = re.compile(r"^(\s*)(#|h[1-6]\.|bq\.)", re.MULTILINE)
@@ -37,7 +39,7 @@ def _escape(text: str) -> str:
         nxt = text[i + 1] if i + 1 < n else ""
         if ch == "\\":
             out.append("&#92;" if nxt == "" or nxt in "\\" + MARKERS + ALWAYS_ESCAPE + "!?(:;&.#" else "\\")
-        elif ch == "&" and ENTITY.match(text, i):
+        elif ch == "&" and (nxt == "" or ENTITY.match(text, i)):
             out.append("&#38;")
         elif _needs_escape(text, i, prev, nxt):
             out.append("\\" + ch)
@@ -50,13 +52,14 @@ def _needs_escape(text: str, i: int, prev: str, nxt: str) -> bool:
     ch = text[i]
     if ch in ALWAYS_ESCAPE or (ch in MARKERS and not (prev.isalnum() and nxt.isalnum())):
         return True
-    if (ch == "!" and nxt and not nxt.isspace()) or (ch == "?" and "?" in (prev, nxt)):
+    # at the end of a text node the next node may complete an image, a citation or an emoticon
+    if (ch == "!" and not nxt.isspace()) or (ch == "?" and nxt in ("?", "")):
         return True
-    return ch in "(:;" and any(text.startswith(k, i) for k in EMOTICON_KEYS)
+    return ch in "(:;" and (nxt == "" or any(text.startswith(k, i) for k in EMOTICON_KEYS))
 
 
 def _code_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("}", "\\}").replace("\n", " ")
+    return re.sub(r"([\\{}\[\]|])", r"\\\1", text).replace("\n", " ")
 
 
 class _Inline:
@@ -83,6 +86,9 @@ class _Inline:
             ident = str(attrs(node).get("id", ""))
             return f"[~accountid:{ident}]" if ":" in ident or len(ident) > 20 else f"[~{ident}]"
         if kind == "emoji":
+            key = EMOTICON_BY_NAME.get(str(attrs(node).get("shortName", "")))
+            if key and attrs(node).get("text") and not (key[0] in ":;" and nxt.isalnum()):
+                return key
             return _escape(emoji_text(node))
         if kind == "status":
             return self.text(str(attrs(node).get("text", "")), [{"type": "strong"}], prev, nxt)
@@ -120,6 +126,7 @@ def _escape_ws(ws: str) -> str:
 
 def _wrap_marks(body: str, marks: list[Node], braced: bool) -> str:
     by_type = {m.get("type"): m for m in marks}
+    braced = braced or "link" in by_type  # "[~x~|url]" would read as a mention
     sub = by_type.get("subsup")
     if sub is not None:
         ch = "~" if attrs(sub).get("type") == "sub" else "^"
