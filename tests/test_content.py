@@ -496,3 +496,33 @@ def test_is_valid_adf_rejects_what_jira_rejects() -> None:
     assert is_valid_adf({"type": "doc", "version": 1, "content": [
         {"type": "paragraph", "content": [{"type": "paragraph"}]}]}) != []
     assert is_valid_adf(plain_to_adf("fine")) == []
+
+
+def _fixture_docs() -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "doc" and "content" in node:
+                found.append(node)
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for name in ("cloud-v3/issue-comments.page.go-atlassian.json", "cloud-v3/issue.get.go-atlassian.json"):
+        walk(json.loads((REFERENCE / "fixtures" / name).read_text()))
+    return found
+
+
+def test_real_jira_adf_from_fixtures_converts() -> None:
+    docs = _fixture_docs()
+    assert len(docs) >= 10
+    for adf in docs:
+        assert schema_errors(adf) == [] and is_valid_adf(adf) == []
+        back = wiki_to_adf(adf_to_wiki(adf))
+        assert schema_errors(back) == []
+        assert words(adf_text(back)) == words(adf_text(strip_mention_text(adf)))
+        assert render_html(Doc(adf=adf)).startswith("<p>")

@@ -55,9 +55,13 @@ def _text(node: Node) -> str:
 
 
 def _mention(node: Node) -> str:
-    ident = _e(attrs(node).get("id", ""))
+    raw = str(attrs(node).get("id", ""))
+    ident = _e(raw)
+    name = _e(mention_text(node).lstrip("@"))
+    if ":" not in raw and len(raw) <= 20:  # a DC username
+        return f'<a href="/secure/ViewProfile.jspa?name={ident}" class="user-hover" rel="{ident}">{name}</a>'
     return (f'<a href="/secure/ViewProfile.jspa?accountId={ident}" class="user-hover" rel="{ident}" '
-            f'data-account-id="{ident}" accountid="{ident}">{_e(mention_text(node).lstrip("@"))}</a>')
+            f'data-account-id="{ident}" accountid="{ident}">{name}</a>')
 
 
 def _image(node: Node) -> str:
