@@ -55,6 +55,7 @@ def received(control: httpx.Client, name: str, count: int) -> list[dict[str, Any
 def settle(control: httpx.Client) -> dict[str, Any]:
     r = control.get("/webhooks/deliveries", params={"wait_s": 10})
     assert r.json()["idle"], r.text
+    assert r.json()["errors"] == [], r.json()["errors"]
     result: dict[str, Any] = r.json()
     return result
 

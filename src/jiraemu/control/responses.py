@@ -213,7 +213,13 @@ class Control:
         with_body = request.query_params.get("body", "").lower() in ("1", "true")
         state = request.query_params.get("state")
         items = [d.as_json(with_body) for d in dispatcher.deliveries() if state is None or d.state == state]
-        return {"idle": dispatcher.idle(), "jqlFiltering": dispatcher.jql_available, "total": len(items), "deliveries": items}
+        return {
+            "idle": dispatcher.idle(),
+            "jqlFiltering": dispatcher.jql_available,
+            "total": len(items),
+            "deliveries": items,
+            "errors": list(dispatcher.errors),
+        }
 
     def _receiver(self, name: str) -> Receiver:
         receiver = self.state.receivers.get(name)

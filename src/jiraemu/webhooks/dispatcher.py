@@ -123,6 +123,7 @@ class WebhookDispatcher:
         self.store = WebhookStore()
         self.log: deque[Delivery] = deque(maxlen=LOG_SIZE)
         self.pending = 0
+        self.errors: deque[dict[str, Any]] = deque(maxlen=100)  # events that could not be dispatched
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -136,6 +137,12 @@ class WebhookDispatcher:
             return
         if not self.store.admin and not self.store.dynamic:
             return
+        try:
+            self._dispatch(event)
+        except Exception as exc:  # a webhook problem must never fail the write that emitted the event
+            self.errors.append({"at": self.backend.now_ms(), "event": event.kind, "error": repr(exc)[:500]})
+
+    def _dispatch(self, event: Event) -> None:
         rendered: dict[str, bytes | None] = {}
 
         def body_for(viewer: User | None) -> bytes | None:
