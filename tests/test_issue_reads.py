@@ -471,3 +471,18 @@ def test_last_viewed_follows_update_history(api: httpx.Client, small_cloud: Emul
     api.get(url, params={"fields": "summary", "updateHistory": "true"})
     viewed = api.get(url, params={"fields": "lastViewed"}).json()["fields"]["lastViewed"]
     assert viewed is not None and viewed[:4].isdigit()
+
+
+def test_dc_comment_page_returns_everything_by_default(dc_client: httpx.Client, dc: EmulatorServer) -> None:
+    issue = most_commented(dc.backend.state)
+    admin = dc.backend.state.users["557058:f0000000-0000-4000-8000-000000000001"]
+    visible = [c for c in issue.comments if dc.backend.perms.can_see_comment(admin, issue, c)]
+    everything = dc_client.get(f"/rest/api/2/issue/{issue.key}/comment").json()
+    assert len(everything["comments"]) == everything["total"] == everything["maxResults"] == len(visible) > 100
+    assert isinstance(everything["comments"][0]["body"], str) and everything["comments"][0]["author"]["name"]
+    page = dc_client.get(f"/rest/api/2/issue/{issue.key}/comment", params={"startAt": 100, "maxResults": 50}).json()
+    assert page["maxResults"] == 50 and [c["id"] for c in page["comments"]] == [
+        c["id"] for c in everything["comments"][100:150]
+    ]
+    embedded = dc_client.get(f"/rest/api/2/issue/{issue.key}", params={"fields": "comment"}).json()["fields"]["comment"]
+    assert embedded["total"] == len(visible) and len(embedded["comments"]) == dc.backend.config.max_embedded_comments

@@ -49,6 +49,13 @@ def _page_args(req: JiraRequest, default: int, cap: int | None) -> tuple[int, in
     return start, size
 
 
+def _reported_size(req: JiraRequest, size: int, page: list[Any]) -> int:
+    """DC reports the number returned when no maxResults was asked for (Cloud: the page size)."""
+    if not req.is_cloud and req.q("maxResults") is None:
+        return len(page)
+    return size
+
+
 # -- issues -----------------------------------------------------------------------------------------
 
 
@@ -126,12 +133,12 @@ def list_comments(req: JiraRequest) -> Any:
         raise bad_request(f"The value '{order}' is invalid for the orderBy parameter.")
     rend = renderer(req)
     comments = sorted(rend.visible_comments(issue), key=lambda c: (c.created, c.id), reverse=order == "-created")
-    start, size = _page_args(req, 100 if req.is_cloud else 5000, 100 if req.is_cloud else 5000)
+    start, size = _page_args(req, 100 if req.is_cloud else len(comments), 100 if req.is_cloud else None)
     expand = _expand(req)
     page = comments[start : start + size]
     return {
         "startAt": start,
-        "maxResults": size,
+        "maxResults": _reported_size(req, size, page),
         "total": len(comments),
         "comments": [rend.comment(issue, c, "renderedBody" in expand, "properties" in expand) for c in page],
     }
@@ -270,7 +277,7 @@ def list_worklogs(req: JiraRequest) -> Any:
     start, size = _page_args(req, 5000, 5000)
     page = worklogs[start : start + size]
     rend = renderer(req)
-    return {"startAt": start, "maxResults": size, "total": len(worklogs),
+    return {"startAt": start, "maxResults": _reported_size(req, size, page), "total": len(worklogs),
             "worklogs": [rend.worklog(issue, w) for w in page]}
 
 
