@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from jiraemu import EmulatorServer
-from jiraemu.events import ISSUE_UPDATED, Event
+from jiraemu.events import ISSUE_UPDATED, WORKLOG_CREATED, Event
 from tests.conftest import basic
 from tests.test_auth import CLIENT, exchange
 
@@ -377,3 +377,16 @@ def test_events_emitted_directly_reach_admin_webhooks(emu: EmulatorServer, admin
     backend.emit(Event(ISSUE_UPDATED, backend.now_ms(), None, issue=issue, extra={"webhooks": False}))
     settle(control)
     assert control.get("/webhook-receiver/direct").json()["count"] == 1
+
+
+def test_worklog_events_carry_the_worklog(emu: EmulatorServer, admin: httpx.Client, control: httpx.Client) -> None:
+    create_admin_hook(admin, name="work", url=receiver_url(emu, "work"), events=[WORKLOG_CREATED])
+    backend = emu.backend
+    issue = next(i for i in backend.state.issues.values() if i.worklogs)
+    worklog = issue.worklogs[0]
+    backend.emit(Event(WORKLOG_CREATED, backend.now_ms(), worklog.author_id, issue=issue, worklog=worklog))
+    [req] = received(control, "work", 1)
+    body = req["body"]
+    assert body["webhookEvent"] == "worklog_created" and "issue" not in body
+    assert body["worklog"]["id"] == str(worklog.id) and body["worklog"]["issueId"] == str(issue.id)
+    assert body["worklog"]["timeSpentSeconds"] == worklog.time_spent_seconds
