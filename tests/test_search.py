@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from jiraemu import EmulatorServer
+from jiraemu import EmuConfig, EmulatorServer
 from jiraemu.events import ISSUE_CREATED, ISSUE_DELETED, ISSUE_UPDATED, Event
 from jiraemu.state import Issue
 from tests.conftest import basic
@@ -343,3 +343,37 @@ def test_relative_dates_follow_the_clock_between_pages(emulator: Any) -> None:
         server.backend.clock.advance(120)
         assert touched.key not in all_keys(client, jql)
         assert client.post("/rest/api/3/search/approximate-count", json={"jql": jql}).json()["count"] == len(all_keys(client, jql))
+
+
+def test_jql_parse_returns_structure_and_errors() -> None:
+    # Started without the spec validator: the Cloud spec's JqlQueryClause has
+    # ``additionalProperties: false`` beside its ``anyOf`` and no properties, so no non-empty clause
+    # (not even the spec's own example) can validate. The shapes below follow the clause schemas.
+    with EmulatorServer(EmuConfig(projects=2, issues=20, users=10)) as cloud, httpx.Client(
+        base_url=cloud.url, headers=basic("admin@example.com", "emulator-token")
+    ) as admin_client:
+        _check_jql_parse(cloud, admin_client)
+
+
+def _check_jql_parse(cloud: EmulatorServer, admin_client: httpx.Client) -> None:
+    key = first_project(cloud).key
+    queries = [
+        f'project = {key} AND (labels in ("a", b) OR assignee is EMPTY) ORDER BY updated DESC',
+        "project = NOSUCHPROJECT",
+        "project = ",
+    ]
+    strict = admin_client.post("/rest/api/3/jql/parse", params={"validation": "strict"}, json={"queries": queries})
+    assert strict.status_code == 200
+    good, invalid, malformed = strict.json()["queries"]
+    where = good["structure"]["where"]
+    assert where["operator"] == "and"
+    assert where["clauses"][0] == {"field": {"name": "project"}, "operator": "=", "operand": {"value": key}}
+    inner = where["clauses"][1]
+    assert inner["operator"] == "or"
+    assert inner["clauses"][0]["operand"] == {"values": [{"value": "a"}, {"value": "b"}]}
+    assert inner["clauses"][1]["operand"] == {"keyword": "empty"}
+    assert good["structure"]["orderBy"]["fields"] == [{"field": {"name": "updated"}, "direction": "desc"}]
+    assert invalid["errors"] and "structure" not in invalid
+    assert malformed["errors"] and "structure" not in malformed
+    warn = admin_client.post("/rest/api/3/jql/parse", params={"validation": "warn"}, json={"queries": queries[1:2]}).json()
+    assert warn["queries"][0]["errors"] and warn["queries"][0]["structure"]["where"]["field"]["name"] == "project"

@@ -82,26 +82,32 @@ class SearchService:
     def compile(self, jql: str, user: User, validate: bool = True, enhanced: bool = False) -> Any:
         """A plan for ``jql`` as ``user`` sees it (``enhanced``: Cloud /search/jql's extra rules)."""
         from jiraemu.search import jql as jqlmod
+
+        try:
+            return self.compile_raw(jql, user, validate, enhanced)
+        except jqlmod.JqlError as err:
+            raise JiraError(400, list(err.messages)) from None
+
+    def compile_raw(self, jql: str, user: User, validate: bool = True, enhanced: bool = False) -> Any:
+        """Like ``compile``, raising the engine's ``JqlError``."""
+        from jiraemu.search import jql as jqlmod
         from jiraemu.search.jql.evaluate import check_search_jql
         from jiraemu.search.jql.fields import JqlContext
 
         perms = self.backend.perms
-        try:
-            query = jqlmod.parse(jql)
-            if enhanced:
-                check_search_jql(query)
-            ctx = _clocked_context(JqlContext)(
-                state=self.backend.state,
-                user=user,
-                now_ms=self.backend.now_ms(),
-                tz=user.time_zone,
-                site_tz=self.backend.state.site.site_timezone,
-                can_see=lambda issue: bool(perms.can_see_issue(user, issue)),
-                validate_values=validate,
-            )
-            return jqlmod.compile_query(query, ctx)
-        except jqlmod.JqlError as err:
-            raise JiraError(400, list(err.messages)) from None
+        query = jqlmod.parse(jql)
+        if enhanced:
+            check_search_jql(query)
+        ctx = _clocked_context(JqlContext)(
+            state=self.backend.state,
+            user=user,
+            now_ms=self.backend.now_ms(),
+            tz=user.time_zone,
+            site_tz=self.backend.state.site.site_timezone,
+            can_see=lambda issue: bool(perms.can_see_issue(user, issue)),
+            validate_values=validate,
+        )
+        return jqlmod.compile_query(query, ctx)
 
     def bounded_plan(self, jql: str, user: User) -> Any:
         """A plan for Cloud's enhanced search, which refuses queries without a restriction."""

@@ -9,7 +9,7 @@ from typing import Any
 from jiraemu.errors import bad_request
 from jiraemu.http import JiraRequest, Reply
 from jiraemu.issues.serialize import parse_fields, serialize_issue
-from jiraemu.search import models
+from jiraemu.search import models, structure
 from jiraemu.state import Issue
 
 REMOVED = (
@@ -171,3 +171,20 @@ def search_start_at(req: JiraRequest) -> Any:
     }
     out.update(extra)
     return out
+
+
+# -- JQL parsing -----------------------------------------------------------------------------------
+def parse_jql(req: JiraRequest) -> dict[str, Any]:
+    validation = req.q("validation") or "strict"
+    if validation not in ("strict", "warn", "none"):
+        raise bad_request(f"The value '{validation}' is invalid for parameter 'validation'.")
+    queries = req.json_object().get("queries")
+    if not isinstance(queries, list) or not all(isinstance(q, str) for q in queries):
+        raise bad_request("The queries field must be a list of JQL strings.")
+    svc = models.service(req.backend)
+    user = req.user
+
+    def check(text: str) -> None:
+        svc.compile_raw(text, user)
+
+    return {"queries": [structure.parse_one(q, validation, check) for q in queries]}

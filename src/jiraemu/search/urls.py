@@ -9,3 +9,4 @@ ROUTES = [
     Route("GET", "/rest/api/{v}/search", h.search_start_at),
     Route("POST", "/rest/api/{v}/search", h.search_start_at),
 ]
+ROUTES.append(Route("POST", "/rest/api/{v}/jql/parse", h.parse_jql, flavors=("cloud",)))
