@@ -248,3 +248,11 @@ def test_audit_records_admin_only_paged_and_filtered(cloud: EmulatorServer, peop
     backwards = admin_client.get("/rest/api/3/auditing/record",
                                  params={"from": "2026-01-02T00:00:00.000Z", "to": "2026-01-01T00:00:00.000Z"}).json()
     assert backwards["records"] == []
+
+
+def test_get_user_needs_browse_users_except_for_oneself(cloud: EmulatorServer, people: dict[str, User]) -> None:
+    nobody = people["nobody"]
+    with as_user(cloud, nobody) as c:
+        assert c.get("/rest/api/3/user", params={"accountId": ADMIN_ID}).status_code == 403
+        own = c.get("/rest/api/3/user", params={"accountId": nobody.account_id})
+        assert own.status_code == 200 and own.json()["emailAddress"] == "nobody@example.com"

@@ -157,6 +157,8 @@ def get_user(req: JiraRequest) -> dict[str, Any]:
         user = m.user_by_account_id(req.state, req.q("accountId"))
     else:
         user = m.dc_user(req.state, req.q("username"), req.q("key"))
+    if user.account_id != req.user.account_id:  # anyone may read their own profile
+        m.require_global(req.backend.perms, req.caller.user, "USER_PICKER", "ADMINISTER")
     return user_full(req, user, _expand(req))
 
 
