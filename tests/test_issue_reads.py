@@ -175,7 +175,11 @@ def test_expands(api: httpx.Client, small_cloud: EmulatorServer) -> None:
     assert body["properties"] == dict(issue.properties)
     versioned = api.get(f"/rest/api/2/issue/{issue.key}",
                         params={"fields": "summary", "expand": "versionedRepresentations"}).json()
-    assert "fields" not in versioned and versioned["versionedRepresentations"]["summary"]
+    assert "fields" not in versioned and versioned["versionedRepresentations"]["summary"] == {"1": issue.summary}
+    commented = most_commented(small_cloud.backend.state)
+    rendered = api.get(f"/rest/api/2/issue/{commented.key}",
+                       params={"fields": "comment", "expand": "renderedFields"}).json()["renderedFields"]["comment"]
+    assert rendered["comments"][0]["body"].startswith("<") and rendered["total"] > len(rendered["comments"])
 
 
 # -- comments -----------------------------------------------------------------------------------

@@ -684,14 +684,7 @@ class Renderer:
     def sprint(self, sprint_id: int) -> Any:
         sp = self.state.sprints[sprint_id]
         if not self.cloud:  # DC sends the sprint's toString, as Jira Server always has
-            def d(ms: int | None) -> str:
-                return "<null>" if ms is None else str(r.ts(self.view, ms))
-
-            return (
-                f"com.atlassian.greenhopper.service.sprint.Sprint@{sp.id:x}[id={sp.id},rapidViewId={sp.board_id},"
-                f"state={sp.state.upper()},name={sp.name},startDate={d(sp.start)},endDate={d(sp.end)},"
-                f"completeDate={d(sp.complete)},sequence={sp.id},goal={sp.goal}]"
-            )
+            return _sprint_string(self, sprint_id)
         out: dict[str, Any] = {"id": sp.id, "name": sp.name, "state": sp.state, "boardId": sp.board_id, "goal": sp.goal}
         if sp.start is not None:
             out["startDate"] = fmt_utc_z(sp.start)
@@ -793,7 +786,7 @@ class _IssueFields:
         if fid == "comment":
             comments = rend.visible_comments(issue)
             cap = rend.view.config.max_embedded_comments
-            return _embedded_page(comments, cap, "comments", lambda c: rend.comment(issue, c, rendered=True))
+            return _embedded_page(comments, cap, "comments", lambda c: {**rend.comment(issue, c), "body": doc_html(c.body)})
         if fid == "worklog":
             cap = rend.view.config.max_embedded_worklogs
             return _embedded_page(list(issue.worklogs), cap, "worklogs", lambda w: rend.worklog(issue, w, True))
@@ -1025,7 +1018,7 @@ def serialize_issue(
     if "changelog" in expand:
         out["changelog"] = embedded_changelog(rend, issue)
     if "versionedRepresentations" in expand:
-        out["versionedRepresentations"] = {fid: {"3" if rend.v3 else "2": v} for fid, v in fields.items()}
+        out["versionedRepresentations"] = versioned(rend, issue, fields)
     else:
         out["fields"] = fields
     if properties:
@@ -1033,6 +1026,30 @@ def serialize_issue(
         wanted = props if "*all" in properties else [k for k in properties if k in props]
         out["properties"] = {k: props[k] for k in wanted}
     return out
+
+
+def versioned(rend: Renderer, issue: Issue, fields: dict[str, Any]) -> dict[str, Any]:
+    """``expand=versionedRepresentations``: every field as representation "1", and the Sprint field
+    also as "2" on Cloud (1 = the old toString form, 2 = sprint objects)."""
+    out: dict[str, Any] = {fid: {"1": value} for fid, value in fields.items()}
+    sprint = rend.state.field_by_kind("sprint")
+    if rend.cloud and sprint is not None and sprint.id in fields and fields[sprint.id]:
+        old = [_sprint_string(rend, s["id"]) for s in fields[sprint.id]]
+        out[sprint.id] = {"1": old, "2": fields[sprint.id]}
+    return out
+
+
+def _sprint_string(rend: Renderer, sprint_id: int) -> str:
+    sp = rend.state.sprints[sprint_id]
+
+    def d(ms: int | None) -> str:
+        return "<null>" if ms is None else str(rend.ts(ms))
+
+    return (
+        f"com.atlassian.greenhopper.service.sprint.Sprint@{sp.id:x}[id={sp.id},rapidViewId={sp.board_id},"
+        f"state={sp.state.upper()},name={sp.name},startDate={d(sp.start)},endDate={d(sp.end)},"
+        f"completeDate={d(sp.complete)},sequence={sp.id},goal={sp.goal}]"
+    )
 
 
 def embedded_changelog(rend: Renderer, issue: Issue) -> dict[str, Any]:
