@@ -413,6 +413,23 @@ def test_generated_adf_converts_to_wiki_and_back_keeping_words(adf: dict[str, An
     assert "<script" not in html
 
 
+WIKI_FRAGMENTS = st.sampled_from([
+    "h1. ", "h7. ", "* ", "** ", "# ", "#* ", "- ", "----", "bq. ", "||", "|", "{code}", "{code:java}", "{noformat}",
+    "{quote}", "{panel:title=x|bgColor=#fff}", "{panel}", "{info}", "{expand:t}", "{expand}", "{color:red}", "{color}",
+    "{{", "}}", "[", "]", "[~", "[^", "!", "!a.png!", "\\\\", "\\", "\n", "\n\n", "*", "_", "-", "+", "^", "~", "??",
+    "(y)", ":)", "&#65;", "&#55296;", "{*}", "[x|http://e.com]", "[http://e.com|http://e.com|smart-card]", " ", "a", "𠜎",
+])
+ANY_WIKI = st.lists(st.one_of(WIKI_FRAGMENTS, st.text(max_size=5)), max_size=25).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ANY_WIKI)
+def test_any_wiki_text_parses_to_schema_valid_adf(wiki: str) -> None:
+    adf = wiki_to_adf(wiki)
+    assert schema_errors(adf) == [] and is_valid_adf(adf) == []
+    assert isinstance(wiki_text(wiki), str) and isinstance(render_html(Doc(wiki=wiki)), str)
+
+
 # ------------------------------------------------------------------------------ text, html, misc
 
 
@@ -495,6 +512,7 @@ def test_is_valid_adf_rejects_what_jira_rejects() -> None:
         {"type": "paragraph", "content": [{"type": "text", "text": ""}]}]}) != []
     assert is_valid_adf({"type": "doc", "version": 1, "content": [
         {"type": "paragraph", "content": [{"type": "paragraph"}]}]}) != []
+    assert is_valid_adf({"type": "doc", "version": 1, "content": [{"type": "heading", "content": []}]}) != []
     assert is_valid_adf(plain_to_adf("fine")) == []
 
 

@@ -45,6 +45,14 @@ MARK_TYPES = frozenset({
     "strong", "em", "code", "strike", "underline", "link", "subsup", "textColor", "backgroundColor",
     "alignment", "indentation", "breakout", "annotation", "border", "dataConsumer", "fragment", "fontSize",
 })
+REQUIRED_ATTRS: dict[str, tuple[str, ...]] = {
+    "heading": ("level",), "panel": ("panelType",), "mention": ("id",), "emoji": ("shortName",),
+    "status": ("text", "color"), "date": ("timestamp",), "placeholder": ("text",), "taskList": ("localId",),
+    "taskItem": ("localId", "state"), "decisionList": ("localId",), "decisionItem": ("localId", "state"),
+    "media": ("type",), "mediaInline": ("id", "collection"), "layoutColumn": ("width",),
+    "embedCard": ("url", "layout"), "extension": ("extensionKey", "extensionType"),
+    "bodiedExtension": ("extensionKey", "extensionType"), "inlineExtension": ("extensionKey", "extensionType"),
+}
 INLINE_PARENTS = frozenset({"paragraph", "heading", "taskItem", "decisionItem", "caption", "codeBlock"})
 MAX_DEPTH = 64
 
@@ -211,6 +219,9 @@ def _check(node: Any, path: str, depth: int, problems: list[str]) -> None:
         problems.append(f"{path}: text node needs a non-empty 'text'")
     if "attrs" in node and not isinstance(node["attrs"], dict):
         problems.append(f"{path}: attrs must be an object")
+    missing = [a for a in REQUIRED_ATTRS.get(str(kind), ()) if a not in attrs(node)]
+    if missing:
+        problems.append(f"{path}: '{kind}' needs attrs {', '.join(missing)}")
     _check_marks(node, path, problems)
     content = node.get("content")
     if content is None:
