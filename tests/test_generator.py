@@ -222,3 +222,10 @@ def test_guarantees_hold_for_any_seed_even_with_few_issues(seed: int) -> None:
     assert len([i for i in s.issues.values() if len(i.comments) > 100]) >= 2
     assert len([i for i in s.issues.values() if i.security_level_id]) >= 2
     assert len([i for i in s.issues.values() if i.updated >= NOW - 15 * 60_000]) >= 3
+
+
+def test_seeded_audit_log_precedes_the_issues(state: State) -> None:
+    assert {"Project created", "User created", "Custom field created"} <= {a.summary for a in state.audit}
+    created = [a.created for a in state.audit]
+    assert created == sorted(created) and created[-1] < min(i.created for i in state.issues.values())
+    assert state.ids.next("audit") == max(a.id for a in state.audit) + 1

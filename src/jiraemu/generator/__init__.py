@@ -5,7 +5,7 @@ Deterministic from ``config.seed`` and ``now_ms`` (each part draws from its own
 notes/data-plan.md. Ids come from ``state.ids`` so that later creates continue the sequences;
 the kinds used are: issue, comment, worklog, attachment, history, issuelink (10000+),
 ``issuekey:<project id>`` (1+, the number in the key), project,
-component, version, grant, option, customfield, issuetype (10001+), filter (10000+), board and
+component, version, grant, option, customfield, audit, issuetype (10001+), filter (10000+), board and
 sprint (1+).
 """
 
@@ -15,6 +15,7 @@ import gc
 
 from jiraemu.config import EmuConfig
 from jiraemu.generator.agile import build_agile
+from jiraemu.generator.audit import build_audit
 from jiraemu.generator.catalog import build_catalog
 from jiraemu.generator.common import Ctx, FallbackPool, make_pool
 from jiraemu.generator.issues import build_issues
@@ -42,6 +43,7 @@ def build_state(config: EmuConfig, now_ms: int) -> State:
         build_projects(ctx)
         sprints = build_agile(ctx)
         build_issues(ctx, sprints)
+        build_audit(ctx)
     finally:
         if paused:
             gc.enable()
