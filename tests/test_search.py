@@ -377,3 +377,14 @@ def _check_jql_parse(cloud: EmulatorServer, admin_client: httpx.Client) -> None:
     assert malformed["errors"] and "structure" not in malformed
     warn = admin_client.post("/rest/api/3/jql/parse", params={"validation": "warn"}, json={"queries": queries[1:2]}).json()
     assert warn["queries"][0]["errors"] and warn["queries"][0]["structure"]["where"]["field"]["name"] == "project"
+
+
+def test_data_center_validate_query_false_turns_bad_values_into_warnings(dc_client: httpx.Client, dc: EmulatorServer) -> None:
+    key = first_project(dc).key
+    jql = f"project in ({key}, NOSUCHPROJECT) ORDER BY id"
+    assert dc_client.get("/rest/api/2/search", params={"jql": jql}).status_code == 400
+    lenient = dc_client.get("/rest/api/2/search", params={"jql": jql, "validateQuery": "false", "fields": "key"})
+    assert lenient.status_code == 200
+    body = lenient.json()
+    assert body["total"] == len(project_issues(dc, first_project(dc))) and body["warningMessages"]
+    assert dc_client.get("/rest/api/2/search", params={"jql": "project in (", "validateQuery": "false"}).status_code == 400

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jiraemu.errors import bad_request
+from jiraemu.errors import JiraError, bad_request
 from jiraemu.http import JiraRequest, Reply
 from jiraemu.issues.serialize import parse_fields, serialize_issue
 from jiraemu.search import models, structure
@@ -61,7 +61,7 @@ def _int(value: Any, name: str, default: int) -> int:
 
 
 def _validate(value: Any) -> bool:
-    return str(value).lower() not in ("false", "none", "warn")
+    return value is None or str(value).lower() not in ("false", "none", "warn")
 
 
 def read_params(req: JiraRequest) -> SearchParams:
@@ -156,7 +156,15 @@ def search_start_at(req: JiraRequest) -> Any:
         raise bad_request("The value for startAt must be non-negative.")
     svc = models.service(req.backend)
     user = req.user
-    plan = svc.compile(params.jql, user, validate=params.validate)
+    warnings: list[str] = []
+    if params.validate:
+        plan = svc.compile(params.jql, user)
+    else:  # validateQuery=false: bad values become warnings, bad syntax is still a 400
+        try:
+            plan = svc.compile(params.jql, user)
+        except JiraError as err:
+            plan = svc.compile(params.jql, user, validate=False)
+            warnings = err.messages
     result = svc.result(params.jql, plan, user)
     cap = int(req.config.dc_search_cap) if not req.is_cloud else models.FULL_CAP
     limit = max(0, min(params.max_results, cap))
@@ -169,6 +177,8 @@ def search_start_at(req: JiraRequest) -> Any:
         "total": len(result),
         "issues": issues,
     }
+    if warnings:
+        out["warningMessages"] = warnings
     out.update(extra)
     return out
 
