@@ -229,3 +229,21 @@ def test_seeded_audit_log_precedes_the_issues(state: State) -> None:
     created = [a.created for a in state.audit]
     assert created == sorted(created) and created[-1] < min(i.created for i in state.issues.values())
     assert state.ids.next("audit") == max(a.id for a in state.audit) + 1
+
+
+def test_changelog_records_attachments_and_assignees_per_flavour(state: State) -> None:
+    cloud = any(u.account_type == "app" for u in state.users.values())
+    names = {u.name for u in state.users.values()}
+    assignee_items = 0
+    for issue in state.issues.values():
+        assert [h.id for h in issue.histories] == sorted(h.id for h in issue.histories)
+        items = [it for h in issue.histories for it in h.items]
+        assert {it.to for it in items if it.field == "Attachment"} == {str(a.id) for a in issue.attachments}
+        for it in items:
+            if it.field == "assignee":
+                assignee_items += 1
+                assert (it.to in state.users) if cloud else (it.to in names)
+        last = [it for it in items if it.field == "assignee"]
+        if last and issue.assignee_id:
+            assert last[-1].to_string == state.users[issue.assignee_id].display_name
+    assert assignee_items

@@ -97,8 +97,17 @@ class Interner:
         return self.item("resolution", "resolution", a, rs[a].name if a else None, b, rs[b].name if b else None)
 
     def assignee(self, a: str | None, b: str | None) -> ChangeItem:
-        us = self.ctx.state.users
-        return self.item("assignee", "assignee", a, us[a].display_name if a else None, b, us[b].display_name if b else None)
+        us, cloud = self.ctx.state.users, self.ctx.cloud
+        # Cloud records account ids, DC user names (as the issues area's writes do)
+        ua, ub = (us[a] if a else None), (us[b] if b else None)
+        return self.item(
+            "assignee", "assignee",
+            (ua.account_id if cloud else ua.name) if ua else None, ua.display_name if ua else None,
+            (ub.account_id if cloud else ub.name) if ub else None, ub.display_name if ub else None,
+        )
+
+    def attachment(self, a: Attachment) -> ChangeItem:
+        return ChangeItem("Attachment", "jira", "attachment", None, None, str(a.id), a.filename)
 
     def priority(self, a: str, b: str) -> ChangeItem:
         ps = self.ctx.state.priorities
@@ -256,14 +265,14 @@ class IssueBuilder:
         elif com_times:
             com_times[-1] = bound
         # histories
-        histories: list[History] = []
+        planned: list[tuple[int, str, tuple[ChangeItem, ...]]] = []  # (when, author, items)
         ti = 0
         author_pool = members
         if assign_change:
             prev = pick(rng, members) if rng.random() < 0.25 else None
             if prev == assignee:
                 prev = None
-            histories.append(self.history(pick(rng, author_pool), hist_times[ti], (it.assignee(prev, assignee),)))
+            planned.append((hist_times[ti], pick(rng, author_pool), (it.assignee(prev, assignee),)))
             ti += 1
         current, resolution, res_date, status_changed = TODO, None, None, created
         final_resolution = self._resolution(target)
@@ -280,14 +289,18 @@ class IssueBuilder:
                 resolution, res_date = None, None
             else:
                 items = (it.status(current, step),)
-            histories.append(self.history(assignee or pick(rng, author_pool), when, items))
+            planned.append((when, assignee or pick(rng, author_pool), items))
             current, status_changed = step, when
         if edit:
             old = pick(rng, [p for p in self.prio_ids if p != priority])
-            histories.append(self.history(pick(rng, author_pool), hist_times[ti], (it.priority(old, priority),)))
+            planned.append((hist_times[ti], pick(rng, author_pool), (it.priority(old, priority),)))
         comments = self.comments(com_times, members, bound)
         worklogs = self.worklogs(created, bound, assignee, members) if rng.random() < 0.2 else ()
         attachments = self.attachments(created, bound, members) if rng.random() < 0.1 else ()
+        if attachments:
+            planned.extend((a.created, a.author_id, (it.attachment(a),)) for a in attachments)
+            planned.sort(key=lambda p: p[0])
+        histories = tuple(self.history(author, when, items) for when, author, items in planned)
         spent = sum(w.time_spent_seconds for w in worklogs)
         original = pick(rng, (4, 8, 16, 24, 40)) * 3600 if worklogs or rng.random() < 0.2 else None
         remaining = max(0, original - spent) if original is not None else None
@@ -324,7 +337,7 @@ class IssueBuilder:
             comments=comments,
             worklogs=worklogs,
             attachments=attachments,
-            histories=tuple(histories),
+            histories=histories,
         )
 
     def history(self, author: str, when: int, items: tuple[ChangeItem, ...]) -> History:
