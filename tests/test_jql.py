@@ -442,7 +442,15 @@ EVALUATION = [
     ("project = XYZ OR labels = sync AND priority = Highest", ["XYZ-1", "ABC-1"]),
     ("(project = XYZ OR labels = sync) AND priority = Highest", ["ABC-1"]),
     ("NOT project = ABC", ["XYZ-1"]),
-    ("NOT (project = ABC AND labels = backend)", ["XYZ-1", "ABC-10"]),
+    # NOT is pushed down as Jira does: NOT labels = backend is labels != backend, never EMPTY
+    ("NOT (project = ABC AND labels = backend)", ["XYZ-1"]),
+    ("NOT labels = backend", []),  # both labelled issues carry backend
+    ("NOT assignee = bob", ["ABC-1"]),
+    ("NOT (assignee = bob OR assignee IS EMPTY)", ["ABC-1"]),
+    ("NOT NOT labels = sync", ["ABC-1"]),
+    ("NOT duedate < now()", []),
+    ("NOT description ~ crashed", ["ABC-10"]),
+    ("description !~ crashed", ["ABC-10"]),
     ("! labels IS EMPTY", ["ABC-2", "ABC-1"]),
 ]
 

@@ -1,5 +1,5 @@
 """Property tests: generated ASTs survive render -> parse; any text either parses or fails with a
-JqlError; boolean structure (precedence) survives rendering; minute-truncated watermarks in any zone
+JqlError; boolean structure (precedence, NOT pushed down as Jira does) survives rendering; minute-truncated watermarks in any zone
 never miss the update they came from."""
 
 from __future__ import annotations
@@ -135,10 +135,28 @@ ATOMS = [
     'summary ~ "crash"',
     "sprint IN openSprints()",
 ]
+# each atom with its operator inverted: what NOT of it means in Jira (DeMorgansVisitor)
+INVERTED = [
+    "project != ABC",
+    "labels != backend",
+    "priority NOT IN (High, Highest)",
+    "assignee IS NOT EMPTY",
+    "status = Done",
+    'summary !~ "crash"',
+    "sprint NOT IN openSprints()",
+]
 STATE = make_state()
 ISSUES = list(STATE.issues.values())
 CTX = ctx_for(STATE)
-ATOM_HITS = [{i.id for i in ISSUES if compile_query(parse(a), CTX).matches(i)} for a in ATOMS]
+
+
+def hits(jql: str) -> set[int]:
+    plan = compile_query(parse(jql), CTX)
+    return {i.id for i in ISSUES if plan.matches(i)}
+
+
+ATOM_HITS = [hits(a) for a in ATOMS]
+INVERTED_HITS = [hits(a) for a in INVERTED]
 
 trees = st.recursive(
     st.integers(0, len(ATOMS) - 1),
@@ -162,14 +180,15 @@ def tree_clause(tree: object) -> Clause:
     return And(parts) if op == "and" else Or(parts)
 
 
-def tree_hits(tree: object, issue_id: int) -> bool:
+def tree_hits(tree: object, issue_id: int, negated: bool = False) -> bool:
+    """The reference: NOT flips AND/OR (De Morgan) and selects the inverted atom."""
     if isinstance(tree, int):
-        return issue_id in ATOM_HITS[tree]
+        return issue_id in (INVERTED_HITS if negated else ATOM_HITS)[tree]
     op, arg = tree  # type: ignore[misc]
     if op == "not":
-        return not tree_hits(arg, issue_id)
-    results = [tree_hits(t, issue_id) for t in arg]
-    return all(results) if op == "and" else any(results)
+        return tree_hits(arg, issue_id, not negated)
+    results = [tree_hits(t, issue_id, negated) for t in arg]
+    return all(results) if (op == "and") != negated else any(results)
 
 
 @settings(max_examples=200, deadline=None)

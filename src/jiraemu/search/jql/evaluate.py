@@ -2,8 +2,10 @@
 
 Semantics that follow Jira and surprise people:
 
-* ``!=`` and ``NOT IN`` never match an EMPTY field (``assignee != bob`` skips unassigned issues);
-  ``= EMPTY``, ``IN (EMPTY, x)`` and ``IS EMPTY`` do.
+* ``!=``, ``NOT IN`` and ``!~`` never match an EMPTY field (``assignee != bob`` skips unassigned
+  issues); ``= EMPTY``, ``IN (EMPTY, x)`` and ``IS EMPTY`` do. ``NOT`` is pushed down to the
+  terminals (De Morgan, operators inverted) as Jira does, so ``NOT assignee = bob`` is
+  ``assignee != bob`` and skips unassigned issues too.
 * Date literals are read in the caller's zone at minute precision (see ``dates``).
 * ORDER BY: EMPTY sorts last ascending and first descending; ties are broken by issue id ascending
   so paging is stable. Without ORDER BY the order is ``key DESC`` (Jira's navigator default).
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jiraemu.search.jql import dates
@@ -39,6 +41,7 @@ from jiraemu.search.jql.parser import (
     ListOperand,
     Not,
     Operand,
+    Or,
     OrderTerm,
     Query,
     Terminal,
@@ -56,6 +59,11 @@ MAX_ORDER_BY_SEARCH_JQL = 7  # /search/jql: "orderBy clause can contain a maximu
 UNBOUNDED = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 LIST_OPS = frozenset({"in", "not in", "was in", "was not in"})
 RELATIONAL = frozenset({"<", "<=", ">", ">="})
+INVERSE = {
+    "=": "!=", "!=": "=", "in": "not in", "not in": "in", "is": "is not", "is not": "is", "~": "!~", "!~": "~",
+    "<": ">=", ">=": "<", ">": "<=", "<=": ">", "was": "was not", "was not": "was", "was in": "was not in",
+    "was not in": "was in",
+}
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
@@ -165,8 +173,11 @@ def compile_clause(clause: Clause, ctx: JqlContext) -> Compiled:
     if isinstance(clause, Terminal):
         return compile_terminal(clause, ctx)
     if isinstance(clause, Not):
-        inner = compile_clause(clause.clause, ctx).pred
-        return Compiled(lambda i: not inner(i))
+        pushed = negate(clause.clause)
+        if isinstance(pushed, Not):  # CHANGED has no inverse operator: a plain complement
+            inner = compile_clause(pushed.clause, ctx).pred
+            return Compiled(lambda i: not inner(i))
+        return compile_clause(pushed, ctx)
     parts = [compile_clause(c, ctx) for c in clause.clauses]
     pred = parts[0].pred
     for part in parts[1:]:
@@ -180,6 +191,23 @@ def _both(a: Pred, b: Pred) -> Pred:
 
 def _either(a: Pred, b: Pred) -> Pred:
     return lambda i: a(i) or b(i)
+
+
+def negate(clause: Clause) -> Clause:
+    """Push a NOT down to the terminals the way Jira's ``DeMorgansVisitor`` does.
+
+    ``NOT a = x`` becomes ``a != x`` (so, like ``!=``, it never matches an EMPTY field), ``NOT (p AND
+    q)`` becomes ``NOT p OR NOT q``, ``NOT NOT p`` is ``p``. A clause without an inverse operator
+    (CHANGED) stays a NOT.
+    """
+    if isinstance(clause, Not):
+        return clause.clause
+    if isinstance(clause, And):
+        return Or(tuple(negate(c) for c in clause.clauses))
+    if isinstance(clause, Or):
+        return And(tuple(negate(c) for c in clause.clauses))
+    inverse = INVERSE.get(clause.op)
+    return replace(clause, op=inverse) if inverse else Not(clause)
 
 
 def _combine(parts: list[Compiled], intersect: bool) -> tuple[set[int] | None, set[int] | None]:
@@ -284,7 +312,8 @@ def compile_text(t: Terminal, h: Handler) -> Pred:
     match = text_matcher(terms)
     if t.op == "~":
         return lambda i: match(h.words(i))
-    return lambda i: not match(h.words(i))
+    # like != , the negation needs a value: an empty description does not "not contain" a word
+    return lambda i: bool(parts := h.words(i)) and not match(parts)
 
 
 # --- WAS / CHANGED --------------------------------------------------------------------------------
