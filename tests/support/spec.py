@@ -69,6 +69,20 @@ def load_spec(kind: str) -> dict[str, Any]:
     return spec
 
 
+DC_LISTS = (
+    "/api/2/project",
+    "/api/2/field",
+    "/api/2/issuetype",
+    "/api/2/priority",
+    "/api/2/status",
+    "/api/2/statuscategory",
+    "/api/2/resolution",
+    "/api/2/project/{projectIdOrKey}/components",
+    "/api/2/project/{projectIdOrKey}/versions",
+    "/api/2/project/{projectIdOrKey}/statuses",
+)
+
+
 def _fix_known_defects(kind: str, spec: dict[str, Any]) -> None:
     """Schemas that contradict real Jira (and the specs' own examples) are relaxed here, each with
     its evidence; everything else stays strict.
@@ -79,7 +93,9 @@ def _fix_known_defects(kind: str, spec: dict[str, Any]) -> None:
       but DC sends strings, numbers, arrays and nulls (fixtures/datacenter-v2/issue.get.jira-ruby.json).
     * DC ``EntityPropertyBean.value``: typed string, but DC returns the stored JSON value.
     * DC ``GET /api/2/project``: typed as one ProjectBean, but Jira returns a JSON array of them
-      (pycontribs ``jira.projects()`` and every DC client index into the list).
+      (pycontribs ``jira.projects()`` and every DC client index into the list). The same holds for
+      the other DC lists in ``DC_LISTS`` (``/field``, ``/issuetype``, ``/priority``, ``/status``, ...:
+      pycontribs ``jira.fields()`` iterates the array; the Cloud spec types them as arrays).
     """
     schemas = spec.get("components", {}).get("schemas", {})
     for name in ("ChangeDetails", "ChangeItemBean"):
@@ -92,10 +108,11 @@ def _fix_known_defects(kind: str, spec: dict[str, Any]) -> None:
         for prop in ("fields", "renderedFields"):
             if prop in issue:
                 issue[prop]["additionalProperties"] = {}
-        listing = spec.get("paths", {}).get("/api/2/project", {}).get("get", {}).get("responses", {}).get("200", {})
-        for media in listing.get("content", {}).values():
-            if media.get("schema", {}).get("$ref", "").endswith("/ProjectBean"):
-                media["schema"] = {"type": "array", "items": media["schema"]}
+        for path in DC_LISTS:
+            listing = spec.get("paths", {}).get(path, {}).get("get", {}).get("responses", {}).get("200", {})
+            for media in listing.get("content", {}).values():
+                if "$ref" in media.get("schema", {}):
+                    media["schema"] = {"type": "array", "items": media["schema"]}
         value = schemas.get("EntityPropertyBean", {}).get("properties", {})
         if "value" in value:
             value["value"] = {}
