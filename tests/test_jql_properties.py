@@ -113,7 +113,7 @@ def test_rendered_asts_parse_back_to_the_same_tree(query: Query) -> None:
     assert render(reparsed) == text
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab =!~<>()[],\"'\\-*/ANDORNOTINISEMPTYorderby\n12")), max_size=40))
 def test_any_text_parses_or_fails_with_a_jql_error(text: str) -> None:
     try:
@@ -191,7 +191,7 @@ def tree_hits(tree: object, issue_id: int, negated: bool = False) -> bool:
     return all(results) if (op == "and") != negated else any(results)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(trees)
 def test_boolean_structure_survives_rendering(tree: object) -> None:
     text = render(Query(tree_clause(tree)))
@@ -203,7 +203,7 @@ def test_boolean_structure_survives_rendering(tree: object) -> None:
 ZONES = ["UTC", "America/Los_Angeles", "Europe/Berlin", "Asia/Kolkata", "Australia/Sydney", "America/New_York"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.integers(946_684_800_000, 946_684_800_000 + 30 * 365 * 86_400_000),  # 2000 .. 2030
     st.sampled_from(ZONES),
