@@ -9,6 +9,7 @@ import hmac
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
@@ -17,9 +18,10 @@ import pytest
 from jiraemu import EmulatorServer
 from jiraemu.events import ISSUE_UPDATED, WORKLOG_CREATED, Event
 from tests.conftest import basic
-from tests.test_auth import CLIENT, exchange
 
 ADMIN = "/rest/webhooks/1.0/webhook"
+CLIENT = {"client_id": "emulator-client-id", "client_secret": "emulator-client-secret"}
+REDIRECT = "http://127.0.0.1:8765/callback"
 FAST_RETRIES = [0.05, 0.05, 0.05]
 DAY_MS = 24 * 3600 * 1000
 
@@ -237,6 +239,26 @@ def test_datacenter_admin_webhooks_use_user_names(dc: EmulatorServer) -> None:
 
 
 # -- dynamic webhooks -----------------------------------------------------------------------------
+def exchange(emu: EmulatorServer, scope: str) -> dict[str, Any]:
+    """An OAuth 2.0 (3LO) consent for the admin and the code exchanged for tokens."""
+    params = {
+        "audience": "api.atlassian.com",
+        "client_id": CLIENT["client_id"],
+        "scope": scope,
+        "redirect_uri": REDIRECT,
+        "state": "s",
+        "response_type": "code",
+    }
+    with httpx.Client(base_url=emu.backend.gateway_base, timeout=20) as c:
+        r = c.get("/authorize", params=params)
+        assert r.status_code == 302, r.text
+        code = parse_qs(urlsplit(r.headers["location"]).query)["code"][0]
+        r = c.post("/oauth/token", json={**CLIENT, "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT})
+        assert r.status_code == 200, r.text
+        tokens: dict[str, Any] = r.json()
+        return tokens
+
+
 def gateway(emu: EmulatorServer, access: str) -> httpx.Client:
     base = f"{emu.backend.gateway_base}/ex/jira/{emu.backend.state.site.cloud_id}"
     return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {access}"}, timeout=20)
