@@ -91,3 +91,19 @@ def test_link_types_and_labels(admin_client: httpx.Client, cloud: EmulatorServer
             break
         start += 4
     assert seen == labels
+
+
+def test_data_center_metadata_lists(dc_client: httpx.Client, dc: EmulatorServer) -> None:
+    state = dc.backend.state
+    assert {t["id"] for t in dc_client.get("/rest/api/2/issuetype").json()} >= {
+        t.id for t in state.issue_types.values() if t.project_id is None
+    }
+    assert all("hierarchyLevel" not in t for t in dc_client.get("/rest/api/2/issuetype").json())
+    assert len(dc_client.get("/rest/api/2/priority").json()) == len(state.priorities)
+    assert {s["id"] for s in dc_client.get("/rest/api/2/status").json()} == set(state.statuses)
+    assert len(dc_client.get("/rest/api/2/statuscategory").json()) == len(state.status_categories)
+    assert len(dc_client.get("/rest/api/2/resolution").json()) == len(state.resolutions)
+    project = min(state.projects.values(), key=lambda p: p.id)
+    for part in ("components", "versions", "statuses"):
+        assert dc_client.get(f"/rest/api/2/project/{project.key}/{part}").json()
+    assert dc_client.get("/rest/api/2/label").status_code == 404  # Cloud only

@@ -96,6 +96,8 @@ def _fix_known_defects(kind: str, spec: dict[str, Any]) -> None:
       (pycontribs ``jira.projects()`` and every DC client index into the list). The same holds for
       the other DC lists in ``DC_LISTS`` (``/field``, ``/issuetype``, ``/priority``, ``/status``, ...:
       pycontribs ``jira.fields()`` iterates the array; the Cloud spec types them as arrays).
+    * DC ``VersionBean.releaseDate``/``startDate``: typed date-time, but Jira sends a plain date
+      (``"releaseDate": "2010-07-06"`` in Jira Server's REST docs; the Cloud spec types it ``date``).
     """
     schemas = spec.get("components", {}).get("schemas", {})
     for name in ("ChangeDetails", "ChangeItemBean"):
@@ -116,6 +118,10 @@ def _fix_known_defects(kind: str, spec: dict[str, Any]) -> None:
         value = schemas.get("EntityPropertyBean", {}).get("properties", {})
         if "value" in value:
             value["value"] = {}
+        version = schemas.get("VersionBean", {}).get("properties", {})
+        for prop in ("releaseDate", "startDate"):
+            if prop in version:
+                version[prop]["format"] = "date"
 
 
 @cache
