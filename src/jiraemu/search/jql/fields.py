@@ -49,6 +49,18 @@ def not_exist(value: str, field_name: str) -> JqlError:
     return JqlError(f"The value '{value}' does not exist for the field '{field_name}'.")
 
 
+# Jira's built-in JQL functions (lower case); names outside this set are "Unable to find".
+JIRA_FUNCTIONS = frozenset(
+    """approved approver breached cascadeoption closedsprints completed componentsleadbyuser currentlogin
+    currentuser earliestunreleasedversion elapsed endofday endofmonth endofweek endofyear everbreached
+    futuresprints issuehistory issueswithremotelinksbyglobalid lastlogin latestreleasedversion
+    linkedissues membersof myapproval mypending now opensprints paused pending pendingby
+    projectsleadbyuser projectswhereuserhaspermission projectswhereuserhasrole releasedversions remaining
+    running standardissuetypes startofday startofmonth startofweek startofyear subtaskissuetypes
+    unreleasedversions updatedby votedissues watchedissues withincalendarhours""".split()  # noqa: SIM905
+)
+
+
 def unknown_function(fn: Function) -> JqlError:
     return JqlError(f"Unable to find JQL function '{fn.name}()'.")
 
@@ -77,7 +89,9 @@ class Handler:
         return [value.text]
 
     def function(self, fn: Function) -> list[Any]:
-        raise JqlError(f"Jira cannot search the field '{self.name}' with the function '{fn.name}'.")
+        if fn.name.lower() not in JIRA_FUNCTIONS:
+            raise unknown_function(fn)
+        raise JqlError(f"The function '{fn.name}' is not supported by the '{self.name}' field.")
 
     def sort_value(self, issue: Issue) -> Any:
         vals = self.values(issue)
