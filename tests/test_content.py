@@ -152,10 +152,11 @@ def test_fast_validator_agrees_with_plain_draft4() -> None:
     assert [FAST.is_valid(s) for s in samples][-3:] == [False, False, False]
 
 
-def test_cloud_pool_covers_every_node_and_mark_of_the_schema() -> None:
+@pytest.mark.parametrize("seed", [7, 0, 424242])
+def test_cloud_pool_covers_every_node_and_mark_of_the_schema(seed: int) -> None:
     nodes: set[str] = set()
     marks: set[str] = set()
-    for doc in cloud_pool().all_docs():
+    for doc in DocPool(seed, cloud=True).all_docs():
         used_types(doc.adf, nodes, marks)
     assert schema_types("_node") - nodes == set()
     assert schema_types("_mark") - marks == set()
@@ -176,6 +177,14 @@ def test_pool_is_deterministic_shared_and_multilingual() -> None:
     for sample in ("ä", "ログイン", "Пользователь", "المستخدم", "🎉", "𠜎", "NullPointerException"):
         assert sample in text
     assert any(ord(ch) > 0xFFFF for ch in text)
+
+
+def test_converters_never_mutate_shared_pool_docs() -> None:
+    docs = cloud_pool().descriptions[:20] + dc_pool().descriptions[:20]
+    before = json.dumps([(d.adf, d.wiki) for d in docs], sort_keys=True)
+    for doc in docs:
+        doc_as_adf(doc), doc_as_wiki(doc), doc_text(doc), render_html(doc), is_valid_adf(doc_as_adf(doc))
+    assert json.dumps([(d.adf, d.wiki) for d in docs], sort_keys=True) == before
 
 
 def test_dc_pool_is_wiki_covering_common_syntax_and_parses_to_valid_adf() -> None:
