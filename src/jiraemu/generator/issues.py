@@ -7,6 +7,7 @@ that 100k issues stay small."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from dataclasses import dataclass, replace
 from typing import Any
@@ -68,6 +69,22 @@ class TypeIds:
     subtask: str
     bug: str
     standard_pick: Weighted[str]
+
+
+def subsets(values: list[str], k: int) -> list[tuple[str, ...]]:
+    """Every k-subset of ``values`` as a sorted tuple (shared by every issue that draws it)."""
+    return [tuple(sorted(c)) for c in itertools.combinations(values, k)]
+
+
+LABEL_SETS = [subsets(list(LABELS), k) for k in range(4)]
+
+
+def spread(rng: random.Random, lo: int, span: int, n: int) -> list[int]:
+    """``n`` sorted uniform times in [lo, lo + span]."""
+    rand = rng.random
+    out = [lo + int(rand() * (span + 1)) for _ in range(n)]
+    out.sort()
+    return out
 
 
 class Interner:
@@ -144,6 +161,8 @@ class IssueBuilder:
         self.developer_set = frozenset(self.developers)
         self.fields = {f.kind: f for f in self.state.fields.values() if f.custom}
         self.dates: dict[int, str] = {}
+        self.component_sets: dict[int, list[list[tuple[str, ...]]]] = {}
+        self.env_sets: list[tuple[str, ...]] | None = None
         self.last_bound = 0
         self.prio_ids = [p for p, _ in PRIORITY_WEIGHTS]
 
@@ -258,8 +277,8 @@ class IssueBuilder:
             bound = created
         n_hist = len(path) + assign_change + edit
         span = max(1, bound - created)
-        hist_times = sorted(created + ri(rng, 1, span) for _ in range(n_hist))
-        com_times = sorted(created + ri(rng, 1, span) for _ in range(n_comments))
+        hist_times = spread(rng, created + 1, span, n_hist)
+        com_times = spread(rng, created + 1, span, n_comments)
         if hist_times and (not com_times or hist_times[-1] >= com_times[-1]):
             hist_times[-1] = bound
         elif com_times:
@@ -358,13 +377,17 @@ class IssueBuilder:
 
     def labels(self) -> tuple[str, ...]:
         k = PICK_LABELS(self.rng)
-        return self.intern.tup(tuple(sorted(self.rng.sample(LABELS, k)))) if k else ()
+        return pick(self.rng, LABEL_SETS[k]) if k else ()
 
     def components(self, project: Project) -> tuple[str, ...]:
         k = PICK_COMPONENTS(self.rng)
         if not k or not project.components:
             return ()
-        return self.intern.tup(tuple(sorted(c.id for c in self.rng.sample(project.components, min(k, len(project.components))))))
+        sets = self.component_sets.get(project.id)
+        if sets is None:
+            ids = [c.id for c in project.components]
+            sets = self.component_sets[project.id] = [subsets(ids, n) for n in range(3)]
+        return pick(self.rng, sets[k])
 
     def fix_versions(self, project: Project, resolved: bool) -> tuple[str, ...]:
         pool = [v.id for v in project.versions if v.released == resolved]
@@ -385,16 +408,18 @@ class IssueBuilder:
 
     def comments(self, times: list[int], members: list[str], bound: int) -> tuple[Comment, ...]:
         rng, out = self.rng, []
+        rand, next_id, body = rng.random, self.state.ids.next, self.ctx.pool.comment
+        app, developers, n_members = (self.app[0] if self.app else None), self.developer_set, len(members)
         for when in times:
-            author = self.app[0] if self.app and rng.random() < 0.03 else pick(rng, members)
-            updated = when if rng.random() < 0.9 else ri(rng, when, bound)
+            author = app if app and rand() < 0.03 else members[int(rand() * n_members)]
+            updated = when if rand() < 0.9 else when + int(rand() * (bound - when + 1))
             # restricted comments come from developers, who can see what they restrict
-            visibility = dict(DEVELOPERS_ONLY) if author in self.developer_set and rng.random() < 0.06 else None
+            visibility = dict(DEVELOPERS_ONLY) if author in developers and rand() < 0.06 else None
             out.append(
                 Comment(
-                    id=self.state.ids.next("comment", 10000),
+                    id=next_id("comment", 10000),
                     author_id=author,
-                    body=self.ctx.pool.comment(rng),
+                    body=body(rng),
                     created=when,
                     updated=updated,
                     update_author_id=author,
@@ -405,7 +430,7 @@ class IssueBuilder:
 
     def worklogs(self, created: int, bound: int, assignee: str | None, members: list[str]) -> tuple[Worklog, ...]:
         rng, out = self.rng, []
-        for when in sorted(ri(rng, created, max(created, bound)) for _ in range(ri(rng, 1, 3))):
+        for when in spread(rng, created, max(0, bound - created), ri(rng, 1, 3)):
             spent = pick(rng, (900, 1800, 3600, 7200, 14400, 28800))
             author = assignee if assignee and rng.random() < 0.7 else pick(rng, members)
             started = max(created, when - spent * 1000 - ri(rng, 0, 7200) * 1000)
@@ -415,7 +440,7 @@ class IssueBuilder:
 
     def attachments(self, created: int, bound: int, members: list[str]) -> tuple[Attachment, ...]:
         rng, out = self.rng, []
-        for when in sorted(ri(rng, created, max(created, bound)) for _ in range(ri(rng, 1, 3))):
+        for when in spread(rng, created, max(0, bound - created), ri(rng, 1, 3)):
             filename, mime, size, digest = pick(rng, self.samples)
             out.append(Attachment(self.state.ids.next("attachment", 10000), filename, pick(rng, members), when, size, mime, digest))
         return tuple(out)
@@ -436,7 +461,10 @@ class IssueBuilder:
                 values.append((f["select"].id, pick(rng, f["select"].options).id))
             if "multiselect" in f and rng.random() < 0.25:
                 opts = f["multiselect"].options
-                values.append((f["multiselect"].id, self.intern.tup(tuple(o.id for o in rng.sample(opts, ri(rng, 1, 2))))))
+                if self.env_sets is None:
+                    ids = [o.id for o in opts]
+                    self.env_sets = subsets(ids, 1) + subsets(ids, 2)
+                values.append((f["multiselect"].id, pick(rng, self.env_sets)))
             if "userpicker" in f and rng.random() < 0.25:
                 values.append((f["userpicker"].id, pick(rng, self.developers)))
             if "date" in f and rng.random() < 0.2:
