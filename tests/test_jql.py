@@ -369,7 +369,11 @@ def test_start_and_end_functions_use_the_callers_zone() -> None:
 def test_due_dates_compare_as_days_in_the_callers_zone() -> None:
     assert keys('duedate = "2024-03-12"') == ["ABC-2"]
     assert keys('duedate <= "2024/03/12 00:00"') == ["ABC-2"]
-    assert keys("duedate < now()") == ["ABC-2"]  # due today counts as before now
+    assert keys("duedate < now()") == []  # due today is not overdue: days are compared
+    assert keys("duedate <= now()") == ["ABC-2"]
+    assert keys('duedate = "2024-03-12 23:30"') == ["ABC-2"]  # the literal's day
+    assert keys('duedate >= "-1d" AND duedate <= "1d"') == ["ABC-2"]
+    assert keys('duedate = "2024-03-12"', tz="Asia/Kolkata") == ["ABC-2"]
     assert keys('duedate > "2024-03-12"') == []
     assert keys("due IS EMPTY ORDER BY key") == ["ABC-1", "ABC-10", "XYZ-1"]
 
@@ -449,7 +453,7 @@ EVALUATION = [
     ("NOT assignee = bob", ["ABC-1"]),
     ("NOT (assignee = bob OR assignee IS EMPTY)", ["ABC-1"]),
     ("NOT NOT labels = sync", ["ABC-1"]),
-    ("NOT duedate < now()", []),
+    ("NOT duedate < now()", ["ABC-2"]),
     ("NOT description ~ crashed", ["ABC-10"]),
     ("description !~ crashed", ["ABC-10"]),
     ("! labels IS EMPTY", ["ABC-2", "ABC-1"]),

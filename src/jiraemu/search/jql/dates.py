@@ -86,6 +86,11 @@ def date_to_ms(value: str, tz: str) -> int:
     return local_to_ms(datetime.fromisoformat(value[:10]), tz)
 
 
+def local_midnight_ms(ms: int, tz: str) -> int:
+    """The start of the day (in ``tz``) that the instant ``ms`` falls on."""
+    return local_to_ms(ms_to_local(ms, tz).replace(hour=0, minute=0, second=0, microsecond=0), tz)
+
+
 # --- startOfDay() & co -----------------------------------------------------------------------------
 
 INCREMENT = re.compile(r"^([+-]?)(\d+)([yMwdhm]?)$")

@@ -244,8 +244,10 @@ def date_function(fn: Function, ctx: JqlContext) -> int | None:
 
 
 class DateHandler(DateTimeHandler):
-    """A date-only field (``duedate``, date custom fields): the value is midnight of the day in the
-    caller's zone, so ``duedate = "2024-01-05"`` matches and ``duedate < now()`` includes today."""
+    """A date-only field (``duedate``, date custom fields) compares whole days, like Jira's local-date
+    support: the value and every literal or function are taken as their day in the caller's zone
+    (midnight), so ``duedate = "2024-01-05 15:00"`` matches a due date of the 5th and
+    ``duedate < now()`` means "due before today" (due today is not overdue)."""
 
     def __init__(self, name: str, ctx: JqlContext, get_date: Callable[[Issue], str | None]) -> None:
         def get(issue: Issue) -> int | None:
@@ -253,6 +255,15 @@ class DateHandler(DateTimeHandler):
             return dates.date_to_ms(d, ctx.tz) if d else None
 
         super().__init__(name, ctx, get)
+
+    def _day(self, instants: list[Any]) -> list[Any]:
+        return [dates.local_midnight_ms(ms, self.ctx.tz) for ms in instants]
+
+    def resolve(self, value: Value) -> list[Any]:
+        return self._day(super().resolve(value))
+
+    def function(self, fn: Function) -> list[Any]:
+        return self._day(super().function(fn))
 
 
 class TextHandler(Handler):
