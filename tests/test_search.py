@@ -388,3 +388,36 @@ def test_data_center_validate_query_false_turns_bad_values_into_warnings(dc_clie
     body = lenient.json()
     assert body["total"] == len(project_issues(dc, first_project(dc))) and body["warningMessages"]
     assert dc_client.get("/rest/api/2/search", params={"jql": "project in (", "validateQuery": "false"}).status_code == 400
+
+
+def test_archived_projects_leave_search(admin_client: httpx.Client, cloud: EmulatorServer) -> None:
+    state = cloud.backend.state
+    archived = max(state.projects.values(), key=lambda p: p.id)
+    jql = "created >= -3000d"
+    before = set(all_keys(admin_client, jql))
+    assert {i.key for i in state.issues.values() if i.project_id == archived.id} <= before
+    state.projects[archived.id] = dataclasses.replace(archived, archived=True)
+    after = set(all_keys(admin_client, jql))
+    assert after == {k for k in before if state.issues[state.keys[k]].project_id != archived.id}
+    count = admin_client.post("/rest/api/3/search/approximate-count", json={"jql": jql}).json()["count"]
+    assert count == len(after)
+
+
+def test_permission_changes_reach_cached_results(emulator: Any) -> None:
+    server = emulator(projects=3, issues=60)
+    state = server.backend.state
+    restricted = max(state.projects.values(), key=lambda p: p.id)
+    privileged = set(state.groups["developers"].members) | set(state.groups["jira-administrators"].members)
+    in_roles = {a.value for actors in restricted.role_actors.values() for a in actors if a.kind == "user"}
+    outsider = next(
+        u for u in state.users.values()
+        if u.active and u.account_type == "atlassian" and u.api_token and u.account_id not in privileged | in_roles
+    )
+    jql = "created >= -3000d"
+    with httpx.Client(base_url=server.url, headers=basic(outsider.email, outsider.api_token)) as client:
+        keys = set(all_keys(client, jql))
+        restricted_keys = {i.key for i in state.issues.values() if i.project_id == restricted.id}
+        assert restricted_keys and not keys & restricted_keys
+        state.groups["developers"].members.append(outsider.account_id)
+        server.backend.perms.invalidate()
+        assert restricted_keys <= set(all_keys(client, jql))

@@ -48,6 +48,7 @@ class Result:
     entries: list[Entry] = field(default_factory=list)
     by_id: dict[int, tuple[Entry, Issue]] = field(default_factory=dict)
     minute: int | None = None  # set when the query reads the clock: the result expires with it
+    keepalive: Any = None  # the permission cache this result was built under (see _cache_key)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -124,7 +125,7 @@ class SearchService:
         now = self.backend.now_ms()
         index.sync(now)
         rec = tuple(sorted(set(reconcile)))
-        key = (" ".join(jql.split()), user.account_id, user.time_zone, rec, id(self.backend.state))
+        key = self._cache_key(jql, user, rec)
         cached = self._results.get(key)
         # relative dates ("-15m", now()) move with the clock: such results live for a minute at most
         if cached is not None and cached.minute is not None and cached.minute != now // 60_000:
@@ -138,6 +139,7 @@ class SearchService:
                 self._patch(cached, changed, user, now, rec)
                 return cached
         result = self._build(plan, user, now, rec)
+        result.keepalive = getattr(self.backend.perms, "_access", None)
         if getattr(plan.ctx, "read_clock", True):
             result.minute = now // 60_000
         self._results[key] = result
@@ -150,11 +152,22 @@ class SearchService:
         index = self.backend.index
         now = self.backend.now_ms()
         index.sync(now)
-        key = (" ".join(jql.split()), user.account_id, user.time_zone, (), id(self.backend.state))
-        cached = self._results.get(key)
+        cached = self._results.get(self._cache_key(jql, user, ()))
         if cached is not None and cached.generation == index.generation and cached.minute in (None, now // 60_000):
             return len(cached)
-        return sum(1 for issue in self._candidates(plan, now, ()) if plan.matches(issue))
+        hidden = self._hidden_projects()
+        return sum(1 for i in self._candidates(plan, now, ()) if i.project_id not in hidden and plan.matches(i))
+
+    def _cache_key(self, jql: str, user: User, rec: tuple[int, ...]) -> tuple[Any, ...]:
+        # the permission engine replaces its cache dicts when roles, groups or schemes change: a
+        # result built before that is stale (the result keeps the old dict alive, so ids never repeat)
+        perms_epoch = id(getattr(self.backend.perms, "_access", None))
+        state = self.backend.state
+        return (" ".join(jql.split()), user.account_id, user.time_zone, rec, id(state), perms_epoch, self._hidden_projects())
+
+    def _hidden_projects(self) -> frozenset[int]:
+        """Archived and deleted projects: their issues are out of search, as in Jira."""
+        return frozenset(p.id for p in self.backend.state.projects.values() if p.archived or p.deleted)
 
     def _candidates(self, plan: Any, now: int, rec: Collection[int]) -> Iterable[Issue]:
         index = self.backend.index
@@ -176,7 +189,8 @@ class SearchService:
 
     def _build_unpaused(self, plan: Any, now: int, rec: Collection[int]) -> Result:
         matches = plan.matches  # applies the caller's permissions (JqlContext.can_see)
-        found = [issue for issue in self._candidates(plan, now, rec) if matches(issue)]
+        hidden = self._hidden_projects()
+        found = [issue for issue in self._candidates(plan, now, rec) if issue.project_id not in hidden and matches(issue)]
         key = sort_key_function(plan)
         try:
             keyed = [(key(issue), issue) for issue in found]
@@ -190,6 +204,7 @@ class SearchService:
     def _patch(self, result: Result, changed: set[int], user: User, now: int, rec: Collection[int]) -> None:
         index = self.backend.index
         plan = result.plan
+        hidden = self._hidden_projects()
         for iid in changed:
             old = result.by_id.pop(iid, None)
             if old is not None:
@@ -199,7 +214,7 @@ class SearchService:
                 else:  # not where it should be: fall back to a scan
                     result.entries.remove(old[0])
             issue = index.visible_version(iid, now, rec)
-            if issue is None or not plan.matches(issue):
+            if issue is None or issue.project_id in hidden or not plan.matches(issue):
                 continue
             entry = (result.key(issue), iid)
             insort(result.entries, entry)
