@@ -302,6 +302,7 @@ class IssueGraph:
         self.children: dict[int, set[int]] = {}
         self.links: dict[int, set[int]] = {}
         self.links_seen: tuple[int, int | None] = (-1, None)
+        self.generation = 0  # bumps on every write event; renderers older than a write start afresh
         self.viewed: dict[tuple[str, int], int] = {}  # (account id, issue id) -> last view (updateHistory)
         for issue in state.issues.values():
             if issue.parent_id is not None:
@@ -320,6 +321,7 @@ class IssueGraph:
         return len(links), next(reversed(links), None) if links else None
 
     def on_event(self, event: Event) -> None:
+        self.generation += 1
         issue = event.issue
         if issue is None:
             return
@@ -399,6 +401,7 @@ class Renderer:
         self.v3 = view.v3
         self.viewer: User | None = view.caller.user
         self.graph = graph(view)
+        self.generation = self.graph.generation
         self._users: dict[str, Any] = {}
         self._statuses: dict[str, Any] = {}
         self._types: dict[str, Any] = {}
@@ -696,9 +699,9 @@ class Renderer:
 
 
 def renderer(view: View) -> Renderer:
-    """The view's renderer (one per request: memos must not outlive it)."""
+    """The view's renderer, memoising shared shapes until the next write event (views may be long-lived)."""
     rend = getattr(view, "_issue_renderer", None)
-    if not isinstance(rend, Renderer) or rend.state is not view.state:
+    if not isinstance(rend, Renderer) or rend.graph is not graph(view) or rend.generation != rend.graph.generation:
         rend = Renderer(view)
         view._issue_renderer = rend  # type: ignore[attr-defined]
     return rend
