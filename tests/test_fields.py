@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from jiraemu import EmulatorServer
+from tests.conftest import basic
 
 
 def _by_name(fields: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -107,3 +108,15 @@ def test_data_center_metadata_lists(dc_client: httpx.Client, dc: EmulatorServer)
     for part in ("components", "versions", "statuses"):
         assert dc_client.get(f"/rest/api/2/project/{project.key}/{part}").json()
     assert dc_client.get("/rest/api/2/label").status_code == 404  # Cloud only
+
+
+def test_issue_types_of_one_project(emulator: Any) -> None:
+    server = emulator(projects=3, issues=30)
+    team = next(p for p in server.backend.state.projects.values() if p.style == "next-gen")
+    with httpx.Client(base_url=server.url, headers=basic("admin@example.com", "emulator-token")) as client:
+        types = client.get("/rest/api/3/issuetype/project", params={"projectId": team.id}).json()
+        assert [t["id"] for t in types] == team.issue_type_ids
+        epics = client.get("/rest/api/3/issuetype/project", params={"projectId": team.id, "level": 1}).json()
+        assert all(t["hierarchyLevel"] == 1 for t in epics)
+        assert client.get("/rest/api/3/issuetype/project", params={"projectId": 1}).status_code == 404
+        assert client.get("/rest/api/3/issuetype/project").status_code == 400

@@ -61,6 +61,21 @@ def list_issue_types(req: JiraRequest) -> list[dict[str, Any]]:
     return [r.issue_type(req, it) for it in models.visible_issue_types(req.backend, req.user)]
 
 
+def project_issue_types(req: JiraRequest) -> list[dict[str, Any]]:
+    """Cloud ``GET /issuetype/project?projectId=``: the types of one project (``level`` filters)."""
+    from jiraemu.projects.models import get_project
+
+    raw = req.q("projectId")
+    if not raw or not raw.isdigit():
+        raise models.JiraError(400, ["The projectId parameter is required and must be a number."])
+    project = get_project(req.backend, req.user, raw)
+    level = req.q("level")
+    types = [req.state.issue_types[t] for t in project.issue_type_ids if t in req.state.issue_types]
+    if level is not None and level.lstrip("-").isdigit():
+        types = [t for t in types if t.hierarchy_level == int(level)]
+    return [r.issue_type(req, it) for it in types]
+
+
 def get_issue_type(req: JiraRequest) -> dict[str, Any]:
     return r.issue_type(req, models.issue_type(req.backend, req.user, req.p("id")))
 

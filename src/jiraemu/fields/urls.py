@@ -7,6 +7,7 @@ ROUTES = [
     Route("GET", "/rest/api/{v}/field", h.list_fields),
     Route("GET", "/rest/api/{v}/field/search", h.search_fields, flavors=CLOUD),
     Route("GET", "/rest/api/{v}/issuetype", h.list_issue_types),
+    Route("GET", "/rest/api/{v}/issuetype/project", h.project_issue_types, flavors=CLOUD),
     Route("GET", "/rest/api/{v}/issuetype/{id}", h.get_issue_type),
     Route("GET", "/rest/api/{v}/priority", h.list_priorities),
     Route("GET", "/rest/api/{v}/priority/search", h.search_priorities, flavors=CLOUD),
