@@ -261,6 +261,17 @@ def test_validation_errors_carry_jiras_message(jql: str, message: str) -> None:
     assert error(jql) == message
 
 
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(JqlError) as info:
+        compile_query(parse("project = NOPE AND (bogus = 1 OR status = Nope) ORDER BY text, bogus"), ctx_for(make_state()))
+    assert info.value.messages == [
+        "The value 'NOPE' does not exist for the field 'project'.",
+        "Field 'bogus' does not exist or you do not have permission to view it.",
+        "The value 'Nope' does not exist for the field 'status'.",
+        "Field 'text' does not support sorting.",
+    ]
+
+
 def test_value_validation_can_be_switched_off() -> None:
     assert keys("project = NOPE OR key = ABC-1", validate_values=False) == ["ABC-1"]
 

@@ -169,16 +169,24 @@ def check_shape(t: Terminal, name: str) -> None:
 # --- clauses --------------------------------------------------------------------------------------
 
 
-def compile_clause(clause: Clause, ctx: JqlContext) -> Compiled:
+def compile_clause(clause: Clause, ctx: JqlContext, errors: list[str] | None = None) -> Compiled:
+    """Compile a clause; with ``errors``, collect every clause's problems instead of stopping at the
+    first (Jira reports all of them in ``errorMessages``)."""
     if isinstance(clause, Terminal):
-        return compile_terminal(clause, ctx)
+        if errors is None:
+            return compile_terminal(clause, ctx)
+        try:
+            return compile_terminal(clause, ctx)
+        except JqlError as err:
+            errors.extend(m for m in err.messages if m not in errors)
+            return Compiled(lambda i: False)
     if isinstance(clause, Not):
         pushed = negate(clause.clause)
         if isinstance(pushed, Not):  # CHANGED has no inverse operator: a plain complement
-            inner = compile_clause(pushed.clause, ctx).pred
+            inner = compile_clause(pushed.clause, ctx, errors).pred
             return Compiled(lambda i: not inner(i))
-        return compile_clause(pushed, ctx)
-    parts = [compile_clause(c, ctx) for c in clause.clauses]
+        return compile_clause(pushed, ctx, errors)
+    parts = [compile_clause(c, ctx, errors) for c in clause.clauses]
     pred = parts[0].pred
     for part in parts[1:]:
         pred = _both(pred, part.pred) if isinstance(clause, And) else _either(pred, part.pred)
@@ -446,13 +454,22 @@ DEFAULT_ORDER = [OrderTerm(FieldRef("key"), "DESC")]
 
 def compile_query(query: Query, ctx: JqlContext) -> Plan:
     """Resolve fields and values against ``ctx.state``; raises ``JqlError`` like Jira does."""
-    compiled = compile_clause(query.where, ctx) if query.where is not None else Compiled(lambda i: True)
+    errors: list[str] = []
+    compiled = compile_clause(query.where, ctx, errors) if query.where is not None else Compiled(lambda i: True)
     order = query.order_by or DEFAULT_ORDER
+    sorters = []
+    for term in order:
+        try:
+            sorters.append(sorter(term, ctx))
+        except JqlError as err:
+            errors.extend(m for m in err.messages if m not in errors)
+    if errors:
+        raise JqlError(errors)
     return Plan(
         query=query,
         ctx=ctx,
         pred=compiled.pred,
-        sorters=[sorter(term, ctx) for term in order],
+        sorters=sorters,
         bounded=query.where is not None,
         project_ids=compiled.project_ids,
         issue_ids=compiled.issue_ids,

@@ -73,7 +73,7 @@ def _doc_text_function() -> Callable[[Doc], str]:
     """``jiraemu.content.doc_text`` when that module has it, else a local ADF/wiki text walk."""
     try:
         module = importlib.import_module("jiraemu.content")
-    except ImportError:
+    except Exception:  # another area's module missing or mid-edit: search still works
         return _fallback_doc_text
     found = getattr(module, "doc_text", None)
     return found if callable(found) else _fallback_doc_text
