@@ -379,6 +379,12 @@ def test_attachment_metadata_and_content_round_trip(api: httpx.Client, small_clo
     part = api.get(f"/rest/api/3/attachment/content/{att.id}", params={"redirect": "false"}, headers={"Range": "bytes=0-3"})
     assert part.status_code == 206 and part.content == blob[:4]
     assert api.get("/rest/api/3/attachment/999999").status_code == 404
+    thumb = api.get(f"/rest/api/3/attachment/thumbnail/{att.id}", follow_redirects=True)
+    assert thumb.status_code == 200 and thumb.headers["content-type"].startswith("image/")
+    if att.mime_type.startswith("image/"):
+        assert thumb.content == blob
+    else:  # the default icon
+        assert thumb.content.startswith(b"\x89PNG") and thumb.headers["content-type"] == "image/png"
     assert api.get("/rest/api/3/attachment/meta").json()["enabled"] is True
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import struct
+import zlib
 from typing import Any
 
 import orjson
@@ -356,6 +358,41 @@ def attachment_content(req: JiraRequest) -> Any:
         location = f"{req.base_url}/secure/attachment/{att.id}/{att.filename}"
         return Reply(None, 303, {"Location": location})
     return _content_reply(req, att)
+
+
+def _png_1x1() -> bytes:
+    """A 1x1 transparent PNG: the default thumbnail of attachments that are not images."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x00\x00\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+DEFAULT_THUMBNAIL = _png_1x1()
+
+
+def _thumbnail_reply(req: JiraRequest, att: Attachment) -> Reply:
+    """The image itself (not resized: an approximation) or, for other files, the default icon."""
+    if att.mime_type.startswith("image/"):
+        return Reply(req.state.blobs.get(att.sha256, b""), 200, {}, att.mime_type)
+    if not req.q_bool("fallbackToDefault", True):
+        raise not_found(f"The thumbnail of attachment '{att.id}' cannot be downloaded.")
+    return Reply(DEFAULT_THUMBNAIL, 200, {}, "image/png")
+
+
+def attachment_thumbnail(req: JiraRequest) -> Any:
+    _, att = _attachment(req, req.p("id"))
+    if req.q_bool("redirect", True):
+        return Reply(None, 303, {"Location": f"{req.base_url}/secure/thumbnail/{att.id}/_thumb_{att.id}.png"})
+    return _thumbnail_reply(req, att)
+
+
+def download_thumbnail(req: JiraRequest) -> Any:
+    _, att = _attachment(req, req.p("id"))
+    return _thumbnail_reply(req, att)
 
 
 def download_attachment(req: JiraRequest) -> Any:

@@ -23,7 +23,9 @@ READ_ROUTES: list[Route] = [
     Route("GET", "/rest/api/{v}/attachment/meta", reads.attachment_meta),
     Route("GET", "/rest/api/{v}/attachment/content/{id}", reads.attachment_content, flavors=CLOUD),
     Route("GET", "/rest/api/{v}/attachment/{id}", reads.get_attachment),
+    Route("GET", "/rest/api/{v}/attachment/thumbnail/{id}", reads.attachment_thumbnail, flavors=CLOUD),
     Route("GET", "/secure/attachment/{id}/{filename}", reads.download_attachment),
+    Route("GET", "/secure/thumbnail/{id}/{filename}", reads.download_thumbnail),
 ]
 WRITE_ROUTES: list[Route] = [
     Route("POST", "/rest/api/{v}/issue", writes.create_issue, status=201),
