@@ -146,6 +146,17 @@ def test_sprints_and_boards(state: State) -> None:
         for sid in issue.custom_value(sprint_field.id):
             assert state.boards[state.sprints[sid].board_id].project_id == issue.project_id
     assert {s.state for s in state.sprints.values()} == {"closed", "active", "future"}
+    for issue in in_sprint:
+        sprints = [state.sprints[sid] for sid in issue.custom_value(sprint_field.id)]
+        if state.issue_types[issue.issuetype_id].subtask:
+            assert issue.parent_id is not None
+            assert state.issues[issue.parent_id].custom_value(sprint_field.id) == issue.custom_value(sprint_field.id)
+            continue
+        if issue.resolution_date is not None:
+            last = sprints[-1]
+            assert last.state == "active" or (last.end or 0) >= issue.resolution_date, issue.key
+        else:
+            assert sprints[-1].state in ("active", "future"), issue.key
 
 
 def test_id_sequences_continue_after_the_seed(state: State) -> None:

@@ -225,7 +225,7 @@ class IssueBuilder:
                     level = None
                 secured += level is not None
                 recent = ordinal % recent_every == 0
-                issue = self.issue(project, issuetype, parent_id, level, created, members, types, is_heavy, recent)
+                issue = self.issue(project, issuetype, parent_id, level, created, members, types, is_heavy, recent, parent)
                 self.state.put_issue(issue)
                 if issuetype == types.epic:
                     epics.append(issue.id)
@@ -250,6 +250,7 @@ class IssueBuilder:
         types: TypeIds,
         heavy: bool,
         recent: bool,
+        sprint_parent: Issue | None = None,
     ) -> Issue:
         rng, now, it = self.rng, self.ctx.now, self.intern
         iid = self.state.ids.next("issue", 10000)
@@ -352,7 +353,7 @@ class IssueBuilder:
             security_level_id=level,
             original_estimate_s=original,
             remaining_estimate_s=remaining,
-            custom=self.custom(project, issuetype, types, resolution is not None, members),
+            custom=self.custom(project, issuetype, types, created, res_date, sprint_parent),
             comments=comments,
             worklogs=worklogs,
             attachments=attachments,
@@ -445,13 +446,27 @@ class IssueBuilder:
             out.append(Attachment(self.state.ids.next("attachment", 10000), filename, pick(rng, members), when, size, mime, digest))
         return tuple(out)
 
-    def custom(self, project: Project, issuetype: str, types: TypeIds, resolved: bool, members: list[str]) -> tuple[tuple[str, Any], ...]:
+    def custom(
+        self,
+        project: Project,
+        issuetype: str,
+        types: TypeIds,
+        created: int,
+        resolved_at: int | None,
+        parent: Issue | None,
+    ) -> tuple[tuple[str, Any], ...]:
         rng, f = self.rng, self.fields
         values: list[tuple[str, Any]] = []
         standard = issuetype in types.standard
         sprints = self.sprints.get(project.id)
-        if sprints and issuetype != types.epic and rng.random() < 0.5:
-            values.append((f["sprint"].id, self.sprint_value(sprints, resolved)))
+        if issuetype == types.subtask:  # sub-tasks share their parent's sprints
+            inherited = parent.custom_value(f["sprint"].id) if parent is not None and "sprint" in f else None
+            if inherited:
+                values.append((f["sprint"].id, inherited))
+        elif sprints and issuetype != types.epic and rng.random() < 0.5:
+            in_sprints = self.sprint_value(sprints, created, resolved_at)
+            if in_sprints:
+                values.append((f["sprint"].id, in_sprints))
         if rng.random() < 0.5:
             if standard and "storypoints" in f and rng.random() < 0.6:
                 values.append((f["storypoints"].id, float(pick(rng, (1, 2, 3, 5, 8, 13)))))
@@ -474,12 +489,25 @@ class IssueBuilder:
         values.sort(key=lambda kv: kv[0])
         return tuple(values)
 
-    def sprint_value(self, sprints: list[int], resolved: bool) -> tuple[int, ...]:
+    def sprint_value(self, sprints: list[int], created: int, resolved_at: int | None) -> tuple[int, ...] | None:
+        """Sprints consistent with the issue's dates: a resolved issue ends in the sprint that was
+        running when it was resolved (sometimes carried over from the one before); an open one
+        sits in the active or future sprint."""
         closed1, closed2, active, future = sprints
+        ends = {sid: self.state.sprints[sid].end or 0 for sid in sprints}
         r = self.rng.random()
-        if resolved:
-            return self.intern.tup((closed1, closed2) if r < 0.2 else (closed1,) if r < 0.5 else (closed2,) if r < 0.8 else (active,))
-        return self.intern.tup((closed2, active) if r < 0.2 else (active,) if r < 0.7 else (future,))
+        if resolved_at is None:
+            if r < 0.2 and created < ends[closed2]:
+                return self.intern.tup((closed2, active))
+            return (active,) if r < 0.7 else (future,)
+        if resolved_at <= (self.state.sprints[closed1].start or 0):
+            return None
+        for earlier, sid in ((None, closed1), (closed1, closed2), (closed2, active)):
+            if resolved_at <= ends[sid]:
+                if earlier is not None and r < 0.2 and created < ends[earlier]:
+                    return self.intern.tup((earlier, sid))
+                return (sid,)
+        return (active,)
 
     def links(self) -> None:
         ids = list(self.state.issues)
