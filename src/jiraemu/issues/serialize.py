@@ -996,7 +996,7 @@ def serialize_issue(
     out: dict[str, Any] = {
         "expand": EXPANDABLE,
         "id": str(issue.id),
-        "self": view.rest(f"issue/{issue.id}"),
+        "self": rend.rest(f"issue/{issue.id}"),
         "key": issue.key,
     }
     fids = selected_field_ids(rend, issue, sel)
