@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jiraemu.search.jql import dates
 from jiraemu.search.jql.fields import (
     EMPTY_MARK,
     HISTORY,
@@ -76,6 +75,9 @@ class Compiled:
 
 @dataclass
 class Plan:
+    """A compiled query: ``matches``, ``sort_key``, and what the WHERE clause restricts (``bounded``,
+    ``project_ids``/``issue_ids`` for fast candidate selection; None = not restricted)."""
+
     query: Query
     ctx: JqlContext
     pred: Pred
@@ -86,9 +88,10 @@ class Plan:
     order_by: list[OrderTerm] = field(default_factory=list)
 
     def matches(self, issue: Issue) -> bool:
-        if self.ctx.can_see is not None and not self.ctx.can_see(issue):
+        """The WHERE clause holds and the caller may browse the issue (the cheap test first)."""
+        if not self.pred(issue):
             return False
-        return self.pred(issue)
+        return self.ctx.can_see is None or self.ctx.can_see(issue)
 
     def sort_key(self, issue: Issue) -> tuple[Any, ...]:
         """A flat tuple: per term a (flag, value) pair, then the issue id as the last tie-break."""
@@ -488,8 +491,3 @@ def check_search_jql(query: Query) -> None:
 def match_issue(jql: str, issue: Issue, ctx: JqlContext) -> bool:
     """Does ``issue`` match ``jql`` for the caller in ``ctx``? (Parses and compiles every time.)"""
     return compile_query(parse(jql), ctx).matches(issue)
-
-
-def literal_instant(text: str, quoted: bool, ctx: JqlContext) -> int | None:
-    """The instant a date literal denotes for this caller (None when invalid)."""
-    return dates.literal_ms(text, quoted, ctx.tz, ctx.now_ms)
