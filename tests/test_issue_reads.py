@@ -496,3 +496,31 @@ def test_dc_comment_page_returns_everything_by_default(dc_client: httpx.Client, 
     ]
     embedded = dc_client.get(f"/rest/api/2/issue/{issue.key}", params={"fields": "comment"}).json()["fields"]["comment"]
     assert embedded["total"] == len(visible) and len(embedded["comments"]) == dc.backend.config.max_embedded_comments
+
+
+def test_aggregate_time_sums_subtasks_not_epic_children(api: httpx.Client, small_cloud: EmulatorServer) -> None:
+    import dataclasses
+
+    from jiraemu.state import Worklog
+
+    state = small_cloud.backend.state
+    types = state.issue_types
+    sub = with_(state, lambda i: types[i.issuetype_id].subtask)
+    parent = state.issues[sub.parent_id]
+    epic_child = with_(state, lambda i: i.parent_id is not None and types[state.issues[i.parent_id].issuetype_id].hierarchy_level == 1)
+
+    def log(issue: Issue, seconds: int, wid: int) -> None:
+        w = Worklog(id=wid, author_id=issue.creator_id, started=issue.created, time_spent_seconds=seconds,
+                    created=issue.created, updated=issue.created, update_author_id=issue.creator_id)
+        state.put_issue(dataclasses.replace(issue, worklogs=(w,), original_estimate_s=7200, version=issue.version + 1))
+
+    log(sub, 3600, 990101)
+    log(parent, 1800, 990102)
+    log(epic_child, 600, 990103)
+    params = {"fields": "timespent,aggregatetimespent,aggregatetimeoriginalestimate,workratio,timetracking"}
+    f = api.get(f"/rest/api/2/issue/{parent.key}", params=params).json()["fields"]
+    others = sum(w.time_spent_seconds for s in state.subtasks_of(parent.id) if s.id != sub.id for w in s.worklogs)
+    assert f["timespent"] == 1800 and f["aggregatetimespent"] == 1800 + 3600 + others
+    assert f["workratio"] == 25 and f["timetracking"]["timeSpent"] == "30m"
+    epic = api.get(f"/rest/api/2/issue/{epic_child.parent_id}", params=params).json()["fields"]
+    assert epic["aggregatetimespent"] == epic["timespent"]  # the epic's children do not count

@@ -759,7 +759,8 @@ class _IssueFields:
     @property
     def agg(self) -> _Times:
         if self._agg is None:
-            subs = [_times(s) for s in self.r.graph.children_of(self.issue.id)]
+            types = self.r.state.issue_types  # Σ fields sum sub-tasks only, not an epic's children
+            subs = [_times(s) for s in self.r.graph.children_of(self.issue.id) if types[s.issuetype_id].subtask]
             own = self.t
             self._agg = _Times(
                 _sum([own.spent, *(s.spent for s in subs)]),
