@@ -476,6 +476,17 @@ def test_evaluation(jql: str, expected: list[str]) -> None:
     assert keys(jql) == expected
 
 
+def test_user_literals_follow_the_flavour() -> None:
+    assert keys("assignee = bob", flavor="datacenter") == ["ABC-2"]
+    assert keys('assignee = "Bob Builder"', flavor="cloud") == ["ABC-2"]
+    assert keys('assignee = "557058:bob" AND reporter = "admin@example.com"', flavor="cloud") == ["ABC-2"]
+    assert error("assignee = bob", flavor="cloud") == "The value 'bob' does not exist for the field 'assignee'."
+    state = make_state()
+    state.users[BOB].email_visible = False
+    with pytest.raises(JqlError):
+        compile_query(parse('assignee = "bob@example.com"'), ctx_for(state, flavor="cloud"))
+
+
 def test_anonymous_current_user_matches_nothing() -> None:
     assert keys("assignee = currentUser()", user=None) == []
 

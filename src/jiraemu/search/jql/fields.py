@@ -39,6 +39,7 @@ class JqlContext:
     site_tz: str = "UTC"
     can_see: Callable[[Issue], bool] | None = None
     validate_values: bool = True
+    flavor: str | None = None  # "cloud" | "datacenter": which user identifiers JQL accepts (None: all)
 
     def __post_init__(self) -> None:
         if not self.tz:  # a user without a profile zone gets the instance default, as in Jira
@@ -395,12 +396,21 @@ EMPTY_MARK = object()  # a resolved operand meaning EMPTY (``resolution = Unreso
 
 
 class UserIndex:
-    def __init__(self, state: State) -> None:
+    """How a JQL user literal finds a user: Cloud knows account ids, visible emails and display
+    names (usernames are gone since the GDPR changes); Data Center knows usernames, user keys, emails
+    and full names. With no flavour given, every form is accepted."""
+
+    def __init__(self, state: State, flavor: str | None) -> None:
         self.by: dict[str, str] = {}
         for u in state.users.values():
-            for k in (u.display_name.lower(), u.email.lower() if u.email else "", u.key.lower(), u.name.lower(), u.account_id.lower()):
-                if k:
-                    self.by[k] = u.account_id
+            forms = [u.display_name, u.account_id]
+            if u.email_visible or flavor != "cloud":  # a hidden email finds nobody on Cloud
+                forms.append(u.email)
+            if flavor != "cloud":
+                forms += [u.name, u.key]
+            for form in forms:
+                if form:
+                    self.by.setdefault(form.lower(), u.account_id)
 
 
 class UserHandler(Handler):
@@ -419,7 +429,7 @@ class UserHandler(Handler):
         if value.text in self.state.users:
             return [value.text]
         if self._index is None:
-            self._index = UserIndex(self.state)
+            self._index = UserIndex(self.state, self.ctx.flavor)
         found = self._index.by.get(value.text.lower())
         return [found] if found else self.missing(value)
 
