@@ -209,3 +209,28 @@ def test_dc_boards_and_sprints(dc: EmulatorServer, dc_client: httpx.Client) -> N
     sprints = dc_client.get(f"{A}/board/{scrum.id}/sprint").json()["values"]
     active = next(s for s in sprints if s["state"] == "active")
     assert active["startDate"][-6] in "+-" and active["startDate"][-3] == ":"  # DC: offset with a colon
+
+
+def test_full_update_and_delete_sprint(scrum: Agile, admin_client: httpx.Client) -> None:
+    fid = scrum.sprint_field()
+    made = admin_client.post(f"{A}/sprint", json={"name": "Temp", "originBoardId": scrum.board.id, "goal": "g",
+                                                  "startDate": "2026-11-01T09:00:00.000Z"}).json()
+    url = f"{A}/sprint/{made['id']}"
+    replaced = admin_client.put(url, json={"name": "Temp 2"}).json()
+    assert replaced["name"] == "Temp 2" and replaced["goal"] == "" and "startDate" not in replaced
+    assert admin_client.put(url, json={"goal": "x"}).status_code == 400  # the name is required
+    issue = next(i for i in scrum.state.issues.values() if i.project_id == scrum.project.id)
+    assert admin_client.post(f"{url}/issue", json={"issues": [issue.key]}).status_code == 204
+    on_board = admin_client.get(f"{A}/board/{scrum.board.id}/sprint/{made['id']}/issue").json()
+    assert [i["key"] for i in on_board["issues"]] == [issue.key]
+    assert admin_client.delete(url).status_code == 204
+    assert admin_client.get(url).status_code == 404
+    assert made["id"] not in (scrum.state.issues[issue.id].custom_value(fid) or ())  # back in the backlog
+    closed = scrum.sprints("closed")
+    if closed:
+        assert admin_client.delete(f"{A}/sprint/{closed[0].id}").status_code == 400
+
+
+def test_board_projects(scrum: Agile, admin_client: httpx.Client) -> None:
+    page = admin_client.get(f"{A}/board/{scrum.board.id}/project").json()
+    assert [p["key"] for p in page["values"]] == [scrum.project.key] and page["total"] == 1

@@ -128,6 +128,8 @@ class Agile:
                 sprint.complete = self.backend.now_ms()
             else:
                 raise bad_request(f"A sprint cannot go from state '{sprint.state}' to '{target}'.")
+        if target == "active" and (start is None or end is None):
+            raise bad_request("An active sprint must have a start date and an end date.")
         if start is not None and end is not None and end < start:
             raise JiraError(400, [], {"endDate": "The end date must be after the start date."})
         sprint.start, sprint.end, sprint.state = start, end, target
@@ -200,20 +202,37 @@ class Agile:
         """Put ``issue`` in ``sprint``: it leaves any other open sprint, keeps its closed ones."""
         before = self.sprint_ids(issue)
         closed = tuple(s for s in before if s in self.state.sprints and self.state.sprints[s].state == "closed")
-        after = (*closed, sprint.id)
+        return self._write_sprints(issue, fid, (*closed, sprint.id))
+
+    def _write_sprints(self, issue: Issue, fid: str, after: tuple[int, ...]) -> Issue | None:
+        """A new issue version whose Sprint field is ``after``, with its changelog entry and event."""
+        before = self.sprint_ids(issue)
         if after == before:
             return None
         now = max(self.backend.now_ms(), issue.updated)
         item = ChangeItem("Sprint", "custom", fid, ", ".join(map(str, before)) or None, self._names(before) or None,
-                          ", ".join(map(str, after)), self._names(after))
+                          ", ".join(map(str, after)) or None, self._names(after) or None)
         history = History(self.state.ids.next("history"), self.user.account_id if self.user else "", now, (item,))
-        custom = (*tuple((k, v) for k, v in issue.custom if k != fid), (fid, after))
+        custom = tuple((k, v) for k, v in issue.custom if k != fid)
+        if after:
+            custom = (*custom, (fid, after))
         updated = dataclasses.replace(issue, custom=custom, updated=now, histories=(*issue.histories, history),
                                       version=issue.version + 1)
         self.state.put_issue(updated)
         self.backend.emit(Event(ISSUE_UPDATED, now, history.author_id, updated, issue, history=history,
                                 issue_event_type_name="issue_updated"))
         return updated
+
+    def delete_sprint(self, sprint: Sprint) -> None:
+        """Delete a future or active sprint; its issues go back to the backlog."""
+        self.require_manage(self.state.boards[sprint.board_id])
+        if sprint.state == "closed":
+            raise bad_request("A closed sprint cannot be deleted.")
+        fid = self.sprint_field_id()
+        if fid is not None:
+            for issue in [i for i in self.state.issues.values() if sprint.id in self.sprint_ids(i)]:
+                self._write_sprints(issue, fid, tuple(s for s in self.sprint_ids(issue) if s != sprint.id))
+        del self.state.sprints[sprint.id]
 
     def _names(self, ids: tuple[int, ...]) -> str:
         return ", ".join(self.state.sprints[s].name for s in ids if s in self.state.sprints)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from jiraemu import repr as r
 from jiraemu.agile.models import Agile
 from jiraemu.errors import JiraError
 from jiraemu.http import JiraRequest, Reply, View
@@ -156,6 +157,37 @@ def create_sprint(req: JiraRequest) -> Reply:
 def update_sprint(req: JiraRequest) -> dict[str, Any]:
     ag = agile(req)
     return sprint_json(req, ag.update_sprint(ag.sprint(req.p("sprintId")), req.json_object()))
+
+
+def replace_sprint(req: JiraRequest) -> dict[str, Any]:
+    """PUT: a full update; fields left out become empty (the name stays required)."""
+    ag = agile(req)
+    target = ag.sprint(req.p("sprintId"))
+    body = {"goal": None, "startDate": None, "endDate": None, **req.json_object()}
+    if not str(body.get("name") or "").strip():
+        raise JiraError(400, [], {"name": "Sprint name is required."})
+    if target.state == "closed":
+        body = {k: body[k] for k in ("name", "goal")}
+    return sprint_json(req, ag.update_sprint(target, body))
+
+
+def delete_sprint(req: JiraRequest) -> Reply:
+    ag = agile(req)
+    ag.delete_sprint(ag.sprint(req.p("sprintId")))
+    return Reply(None, status=204)
+
+
+def board_sprint_issues(req: JiraRequest) -> dict[str, Any]:
+    ag = agile(req)
+    b = ag.board(req.p("boardId"))
+    target = ag.sprint(req.p("sprintId"))
+    return issue_page(req, ag, [i for i in ag.sprint_issues(target) if i.project_id == b.project_id])
+
+
+def board_projects(req: JiraRequest) -> dict[str, Any]:
+    ag = agile(req)
+    project = ag.project_of(ag.board(req.p("boardId")))
+    return paged(req, [project] if project is not None else [], r.project_ref)
 
 
 def sprint_issues(req: JiraRequest) -> dict[str, Any]:

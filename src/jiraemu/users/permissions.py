@@ -67,7 +67,11 @@ class Permissions:
 
     # -- caches ----------------------------------------------------------------------------------
     def invalidate(self) -> None:
-        """Forget every cached answer (call after changing roles, groups, schemes or users)."""
+        """Forget every cached answer (call after changing roles, groups, schemes or users).
+
+        ``epoch`` increases on every call, so other caches built on permission answers (search
+        results) can key on it."""
+        self.epoch = getattr(self, "epoch", 0) + 1
         self._access: dict[tuple[str | None, int], Access] = {}
         self._levels: dict[tuple[str | None, str], Access] = {}
         self._see: dict[tuple[str | None, int], tuple[bool, frozenset[str]]] = {}
