@@ -438,6 +438,8 @@ def _page(req: JiraRequest, items: list[Any], cloud_key: str) -> dict[str, Any]:
 def createmeta_issuetypes(req: JiraRequest) -> Any:
     project = _create_project(req)
     types = [meta.createmeta_issue_type(req, t) for t in meta.project_issue_types(req, project)]
+    if not req.backend.perms.has(req.caller.user, "CREATE_ISSUES", project):
+        types = []  # browsing without Create issues: nothing to create
     return _page(req, types, "issueTypes")
 
 
