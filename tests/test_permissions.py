@@ -87,6 +87,7 @@ def set_up(server: EmulatorServer) -> Site:
         ("EDIT_ISSUES", "projectRole", str(DEVS)),
         ("EDIT_ISSUES", "reporter", None),
         ("SET_ISSUE_SECURITY", "projectRole", str(DEVS)),
+        ("ASSIGNABLE_USER", "projectRole", str(DEVS)),
         ("ADMINISTER_PROJECTS", "projectRole", str(ADMINS)),
     ))
     state.permission_schemes[CLOSED_SCHEME] = PermissionScheme(CLOSED_SCHEME, "Closed", grants=grants(
@@ -289,3 +290,18 @@ def test_inactive_users_hold_nothing(site: Site) -> None:
     assert not perms.has(site.member, "BROWSE_PROJECTS", site.open)
     assert site.member not in perms.issue_viewers(site.plain)
     assert site.outsider in perms.issue_viewers(site.plain)
+
+
+def test_assignable_users_hold_the_permission_and_see_the_issue(site: Site) -> None:
+    with site.client(site.admin) as c:
+        for_project = c.get("/rest/api/3/user/assignable/search", params={"project": site.open.key}).json()
+        assert [u["accountId"] for u in for_project] == [site.member.account_id]
+        for_issue = c.get("/rest/api/3/user/assignable/search", params={"issueKey": site.plain.key}).json()
+        assert [u["accountId"] for u in for_issue] == [site.member.account_id]
+        # the levelled issue is invisible to the member, so the member cannot be its assignee
+        hidden = c.get("/rest/api/3/user/assignable/search", params={"issueKey": site.levelled.key}).json()
+        assert hidden == []
+        assert c.get("/rest/api/3/user/assignable/search").status_code == 400
+    with site.client(site.outsider) as c:
+        r = c.get("/rest/api/3/user/assignable/search", params={"project": site.closed.key})
+        assert r.status_code == 404

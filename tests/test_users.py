@@ -256,3 +256,20 @@ def test_get_user_needs_browse_users_except_for_oneself(cloud: EmulatorServer, p
         assert c.get("/rest/api/3/user", params={"accountId": ADMIN_ID}).status_code == 403
         own = c.get("/rest/api/3/user", params={"accountId": nobody.account_id})
         assert own.status_code == 200 and own.json()["emailAddress"] == "nobody@example.com"
+
+
+def test_single_scheme_records(cloud: EmulatorServer, people: dict[str, User], admin_client: httpx.Client) -> None:
+    state = cloud.backend.state
+    scheme = next(iter(state.permission_schemes.values()))
+    grant = scheme.grants[0]
+    one = admin_client.get(f"/rest/api/3/permissionscheme/{scheme.id}/permission/{grant.id}").json()
+    assert (one["id"], one["permission"], one["holder"]["type"]) == (grant.id, grant.permission, grant.holder_type)
+    assert admin_client.get(f"/rest/api/3/permissionscheme/{scheme.id}/permission/1").status_code == 404
+    role = admin_client.get("/rest/api/3/role/10001").json()
+    assert role["name"] == state.roles[10001].name
+    for sec in state.security_schemes.values():
+        assert admin_client.get(f"/rest/api/3/issuesecurityschemes/{sec.id}").json()["name"] == sec.name
+        level = sec.levels[0]
+        got = admin_client.get(f"/rest/api/2/securitylevel/{level.id}").json()
+        assert (got["name"], got["issueSecuritySchemeId"]) == (level.name, str(sec.id))
+    assert admin_client.get("/rest/api/3/securitylevel/424242").status_code == 404

@@ -260,3 +260,29 @@ def audit_records(state: State, filter_text: str | None, start: int | None, end:
             continue
         out.append(rec)
     return out
+
+
+def assignable(state: State, perms: Permissions, viewer: User | None, project_ref: str | None,
+               issue_ref: str | None, query: str | None, account_id: str | None) -> list[User]:
+    """Active users holding Assignable User in the project (or the issue's project)."""
+    issue = None
+    if issue_ref:
+        issue = state.issue_by_key_or_id(issue_ref)
+        if issue is None or not perms.can_see_issue(viewer, issue):
+            raise issue_not_found()
+        project: Project | None = state.projects.get(issue.project_id)
+    elif project_ref:
+        project = visible_project(state, perms, viewer, project_ref)
+    else:
+        raise bad_request("Either the 'project' or the 'issueKey' query parameter must be provided.")
+    if project is None:
+        raise issue_not_found()
+    out = []
+    for user in sorted_users(state):
+        if not user.active or (account_id and user.account_id != account_id):
+            continue
+        if query and not (user.name.lower().startswith(query.lower()) or matches_query(user, query, viewer)):
+            continue
+        if perms.has(user, "ASSIGNABLE_USER", project, issue) and (issue is None or perms.can_see_issue(user, issue)):
+            out.append(user)
+    return out

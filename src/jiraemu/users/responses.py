@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jiraemu import repr as r
-from jiraemu.errors import bad_request, forbidden
+from jiraemu.errors import bad_request, forbidden, not_found
 from jiraemu.http import JiraRequest, View
 from jiraemu.state import (
     Actor,
@@ -372,3 +372,47 @@ def audit_records(req: JiraRequest) -> dict[str, Any]:
     offset, limit = req.q_int("offset", 0, 0), req.q_int("limit", 1000, 0, 1000)
     chunk = records[offset:offset + limit]
     return {"offset": offset, "limit": limit, "total": len(records), "records": [audit_json(req, x) for x in chunk]}
+
+
+# -- single records and assignable users -------------------------------------------------------------------------
+def security_level(req: JiraRequest) -> dict[str, Any]:
+    level_id = req.p("id")
+    for scheme in req.state.security_schemes.values():
+        for level in scheme.levels:
+            if level.id == level_id:
+                out = level_json(req, level)
+                if req.is_cloud:
+                    out["isDefault"] = scheme.default_level_id == level.id
+                    out["issueSecuritySchemeId"] = str(scheme.id)
+                return out
+    raise not_found(f"Issue security level with id '{level_id}' does not exist.")
+
+
+def security_scheme(req: JiraRequest) -> dict[str, Any]:
+    m.require_global(req.backend.perms, req.caller.user, "ADMINISTER")
+    raw = req.p("id")
+    scheme = req.state.security_schemes.get(int(raw)) if raw.isdigit() else None
+    if scheme is None:
+        raise not_found(f"Issue security scheme with id '{raw}' does not exist.")
+    return security_scheme_json(req, scheme)
+
+
+def role_by_id(req: JiraRequest) -> dict[str, Any]:
+    m.require_global(req.backend.perms, req.caller.user, "ADMINISTER")
+    return project_role(req, None, m.role(req.state, req.p("id")))
+
+
+def permission_grant(req: JiraRequest) -> dict[str, Any]:
+    scheme = m.permission_scheme(req.state, req.p("schemeId"))
+    raw = req.p("permissionId")
+    grant = next((g for g in scheme.grants if str(g.id) == raw), None)
+    if grant is None:
+        raise not_found(f"Permission grant with id {raw} not found.")
+    return grant_json(req, scheme, grant)
+
+
+def assignable_users(req: JiraRequest) -> list[dict[str, Any] | None]:
+    found = m.assignable(req.state, req.backend.perms, req.caller.user, req.q("project"),
+                         req.q("issueKey") or req.q("issueId"), req.q("query") or req.q("username"), req.q("accountId"))
+    chunk, _ = m.page(found, req.q_int("startAt", 0, 0), req.q_int("maxResults", 50, 0, 1000))
+    return [r.user_ref(req, u) for u in chunk]
