@@ -526,3 +526,24 @@ def test_aggregate_time_sums_subtasks_not_epic_children(api: httpx.Client, small
     assert f["workratio"] == 25 and f["timetracking"]["timeSpent"] == "30m"
     epic = api.get(f"/rest/api/2/issue/{epic_child.parent_id}", params=params).json()["fields"]
     assert epic["aggregatetimespent"] == epic["timespent"]  # the epic's children do not count
+
+
+def test_security_level_hides_issue_from_project_members(emulator: Callable[..., EmulatorServer]) -> None:
+    server = emulator(flavor="cloud")
+    backend = server.backend
+    issues = sorted(backend.state.issues.values(), key=lambda i: i.id)
+    pair = next(
+        (u, secured, open_)
+        for secured in issues if secured.security_level_id
+        for open_ in issues if open_.project_id == secured.project_id and not open_.security_level_id
+        for u in backend.state.users.values()
+        if u.active and u.api_token and backend.perms.can_see_issue(u, open_) and not backend.perms.can_see_issue(u, secured)
+    )
+    user, secured, open_ = pair
+    with client(server, basic(user.email, user.api_token)) as c:
+        assert c.get(f"/rest/api/2/issue/{open_.key}", params={"fields": "security"}).json()["fields"]["security"] is None
+        assert c.get(f"/rest/api/2/issue/{secured.key}").status_code == 404
+    with client(server) as c:  # members of the level see it, with the level named
+        body = c.get(f"/rest/api/2/issue/{secured.key}", params={"fields": "security"})
+        if backend.perms.can_see_issue(backend.state.users["557058:f0000000-0000-4000-8000-000000000001"], secured):
+            assert body.json()["fields"]["security"]["id"] == secured.security_level_id
