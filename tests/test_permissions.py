@@ -305,3 +305,16 @@ def test_assignable_users_hold_the_permission_and_see_the_issue(site: Site) -> N
     with site.client(site.outsider) as c:
         r = c.get("/rest/api/3/user/assignable/search", params={"project": site.closed.key})
         assert r.status_code == 404
+
+
+def test_mypermissions_comment_context(site: Site) -> None:
+    restricted = Comment(987001, site.admin.account_id, Doc(wiki="internal"), 0, 0, site.admin.account_id,
+                         {"type": "role", "value": "Developers"})
+    _put(site.server, dataclasses.replace(site.plain, comments=(*site.plain.comments, restricted)))
+    params = {"permissions": "BROWSE_PROJECTS", "commentId": "987001"}
+    with site.client(site.member) as c:
+        assert c.get("/rest/api/3/mypermissions", params=params).json()["permissions"]["BROWSE_PROJECTS"]["havePermission"]
+        assert c.get("/rest/api/3/mypermissions", params={**params, "permissions": "EDIT_ISSUES"}).status_code == 400
+    with site.client(site.outsider) as c:
+        got = c.get("/rest/api/3/mypermissions", params=params).json()
+        assert got["permissions"]["BROWSE_PROJECTS"]["havePermission"] is False

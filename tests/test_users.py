@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from jiraemu import EmulatorServer
+from jiraemu import EmuConfig, EmulatorServer
 from jiraemu.state import Actor, AuditRecord, Group, State, User
 from tests.conftest import basic
 from tests.test_permissions import add_user
@@ -273,3 +273,24 @@ def test_single_scheme_records(cloud: EmulatorServer, people: dict[str, User], a
         got = admin_client.get(f"/rest/api/2/securitylevel/{level.id}").json()
         assert (got["name"], got["issueSecuritySchemeId"]) == (level.name, str(sec.id))
     assert admin_client.get("/rest/api/3/securitylevel/424242").status_code == 404
+
+
+def test_dc_user_search_returns_an_array() -> None:
+    """Started without the spec validator: the DC 10.0 spec declares a single UserBean here, but
+    Jira DC answers ``user/search`` with a JSON array of users (as every DC client expects)."""
+    server = EmulatorServer(EmuConfig(flavor="datacenter", projects=1, issues=5, users=10))
+    server.start()
+    try:
+        with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer emulator-pat"}, timeout=30) as c:
+            found = c.get("/rest/api/2/user/search", params={"username": "user0"}).json()
+            assert isinstance(found, list) and found
+            assert all(u["name"].startswith("user0") or "user0" in u["displayName"].lower() for u in found)
+            assert c.get("/rest/api/2/user/search").status_code == 400
+            inactive = [u.name for u in server.backend.state.users.values() if not u.active]
+            names = [u["name"] for u in c.get("/rest/api/2/user/search",
+                                              params={"username": ".", "includeInactive": "true"}).json()]
+            assert set(inactive) <= set(names)
+            active_only = [u["name"] for u in c.get("/rest/api/2/user/search", params={"username": "."}).json()]
+            assert not set(inactive) & set(active_only)
+    finally:
+        server.stop()

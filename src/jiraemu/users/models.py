@@ -286,3 +286,15 @@ def assignable(state: State, perms: Permissions, viewer: User | None, project_re
         if perms.has(user, "ASSIGNABLE_USER", project, issue) and (issue is None or perms.can_see_issue(user, issue)):
             out.append(user)
     return out
+
+
+def comment_visible(state: State, perms: Permissions, viewer: User | None, comment_id: str) -> bool:
+    """Whether the caller may see one comment; 404 when it does not exist or its issue is hidden."""
+    cid = int(comment_id) if comment_id.isdigit() else -1
+    for issue in state.issues.values():
+        for comment in issue.comments:
+            if comment.id == cid:
+                if not perms.can_see_issue(viewer, issue):
+                    raise issue_not_found()
+                return perms.can_see_comment(viewer, issue, comment)
+    raise not_found(f"Can not find a comment for the id: {comment_id}.")

@@ -324,6 +324,12 @@ def _perm_json(key: str, have: bool | None) -> dict[str, Any]:
 def my_permissions(req: JiraRequest) -> dict[str, Any]:
     perms, user = req.backend.perms, req.caller.user
     keys = m.permission_keys(req.q_list("permissions"), required=req.is_cloud)
+    comment_id = req.q("commentId")
+    if comment_id and req.is_cloud:
+        if keys != ["BROWSE_PROJECTS"]:
+            raise bad_request("Only the BROWSE_PROJECTS permission can be checked for a comment.")
+        return {"permissions": {"BROWSE_PROJECTS": _perm_json("BROWSE_PROJECTS", m.comment_visible(
+            req.state, perms, user, comment_id))}}
     project, issue = m.permission_context(req.state, perms, user, req.q("projectKey"), req.q("projectId"),
                                           req.q("issueKey"), req.q("issueId"))
     return {"permissions": {k: _perm_json(k, perms.has(user, k, project, issue)) for k in keys}}
