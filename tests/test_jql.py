@@ -522,6 +522,8 @@ def test_plan_restrictions_for_fast_paths() -> None:
     assert plan("NOT project = ABC") == (None, None)
     assert plan("key IN (ABC-1, ABC-2) ORDER BY key") == (None, {10000, 10001})
     assert plan("updated > -1d") == (None, None)
+    assert plan("key > ABC-1 ORDER BY key") == ({10000}, None)
+    assert plan("id > 10001") == (None, None)
 
 
 # --- ORDER BY -------------------------------------------------------------------------------------

@@ -246,7 +246,7 @@ def compile_terminal(t: Terminal, ctx: JqlContext) -> Compiled:
     if t.op in ("is", "is not"):
         return Compiled(compile_is(h, t.op == "is not"))
     if t.op in RELATIONAL:
-        return Compiled(compile_relational(t, h))
+        return Compiled(compile_relational(t, h), project_ids=key_range_project(t, h))
     targets, with_empty = resolve_operand(t.operand, h)
     wanted = frozenset(targets)
     if t.op in ("!=", "not in"):
@@ -291,6 +291,14 @@ def compile_excludes(h: Handler, wanted: frozenset[Any]) -> Pred:
     if scalar is not None:
         return lambda i: (v := scalar(i)) is not None and v not in wanted
     return lambda i: bool(vals := h.values(i)) and wanted.isdisjoint(vals)
+
+
+def key_range_project(t: Terminal, h: Handler) -> set[int] | None:
+    """``key > ABC-10`` only ever matches issues of ABC: a restriction for the fast path."""
+    if not isinstance(h, KeyHandler) or not isinstance(t.operand, Value) or t.operand.text.isdigit():
+        return None
+    project = h.state.project_by_key_or_id(t.operand.text.rsplit("-", 1)[0])
+    return {project.id} if project is not None else set()
 
 
 def compile_relational(t: Terminal, h: Handler) -> Pred:
