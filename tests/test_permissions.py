@@ -318,3 +318,26 @@ def test_mypermissions_comment_context(site: Site) -> None:
     with site.client(site.outsider) as c:
         got = c.get("/rest/api/3/mypermissions", params=params).json()
         assert got["permissions"]["BROWSE_PROJECTS"]["havePermission"] is False
+
+
+def test_generated_site_keeps_outsiders_out(cloud: EmulatorServer) -> None:
+    """The data plan's set-up, end to end: outsiders (only in jira-software-users, in no role) do not
+    see the last (restricted) project, nor levelled issues they did not report; reporters do."""
+    state = cloud.backend.state
+    actors = {a.value for p in state.projects.values() for acts in p.role_actors.values() for a in acts}
+    outsiders = [u for u in state.users.values() if u.active and u.api_token and u.account_id not in actors
+                 and {g.name for g in state.groups.values() if u.account_id in g.members} == {"jira-software-users"}]
+    assert outsiders
+    restricted = max(state.projects.values(), key=lambda p: p.id)
+    levelled = [i for i in state.issues.values() if i.security_level_id]
+    assert levelled
+    outsider = outsiders[0]
+    with httpx.Client(base_url=cloud.url, headers=basic(outsider.email, outsider.api_token), timeout=30) as c:
+        assert c.get(f"/rest/api/3/project/{restricted.key}").status_code == 404
+        for issue in levelled[:5]:
+            if issue.reporter_id != outsider.account_id and issue.assignee_id != outsider.account_id:
+                assert c.get(f"/rest/api/3/issue/{issue.key}").status_code == 404
+    reporters = [(i, state.users[i.reporter_id]) for i in levelled if i.reporter_id in state.users]
+    issue, reporter = next((i, u) for i, u in reporters if u.active and u.api_token)
+    with httpx.Client(base_url=cloud.url, headers=basic(reporter.email, reporter.api_token), timeout=30) as c:
+        assert c.get(f"/rest/api/3/issue/{issue.key}").status_code == 200
