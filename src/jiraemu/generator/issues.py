@@ -203,6 +203,7 @@ class IssueBuilder:
             epics: list[int] = []
             parent: Issue | None = None
             subtasks_left, secured = 0, 0
+            made: list[Issue] = []
             for n in range(count):
                 created = created_times[n]
                 ordinal += 1
@@ -231,8 +232,20 @@ class IssueBuilder:
                     epics.append(issue.id)
                 elif issuetype != types.subtask and rng.random() < 0.2:
                     parent, subtasks_left = issue, ri(rng, 1, 3)
+                made.append(issue)
+            if project.security_scheme_id is not None and secured < 2:
+                self.restrict_more(made, types, heavy_ids={i.id for i in made if len(i.comments) > 100})
         self.links()
         self.properties()
+
+    def restrict_more(self, made: list[Issue], types: TypeIds, heavy_ids: set[int]) -> None:
+        """Small projects: give two more standard issues (and their sub-tasks) a security level."""
+        candidates = [i for i in made if i.issuetype_id in types.standard and not i.security_level_id and i.id not in heavy_ids]
+        for chosen in candidates[-2:]:
+            self.state.put_issue(replace(chosen, security_level_id=LEVEL_INTERNAL))
+            for sub in made:
+                if sub.parent_id == chosen.id and sub.issuetype_id == types.subtask:
+                    self.state.put_issue(replace(sub, security_level_id=LEVEL_INTERNAL))
 
     def _level(self, project: Project, force: bool) -> str | None:
         if project.security_scheme_id is None or (self.rng.random() >= 0.1 and not force):
@@ -266,7 +279,9 @@ class IssueBuilder:
         if recent:
             bound = max(created + 1000, now - ri(rng, 0, 14 * MINUTE_MS))
         else:
-            bound = created + int(age * rng.random() ** 3)
+            # most activity follows creation closely; a few issues are busy today
+            bound = now - ri(rng, 0, DAY_MS) if rng.random() < 0.03 else created + int(age * rng.random() ** 3)
+            bound = max(created, bound)
             if rng.random() < 0.05:
                 bound = max(created, bound // MINUTE_MS * MINUTE_MS)
             elif rng.random() < 0.03 and created <= self.last_bound <= now:
@@ -278,8 +293,8 @@ class IssueBuilder:
             bound = created
         n_hist = len(path) + assign_change + edit
         span = max(1, bound - created)
-        hist_times = spread(rng, created + 1, span, n_hist)
-        com_times = spread(rng, created + 1, span, n_comments)
+        hist_times = spread(rng, created + 1, span - 1, n_hist)  # in (created, bound]
+        com_times = spread(rng, created + 1, span - 1, n_comments)
         if hist_times and (not com_times or hist_times[-1] >= com_times[-1]):
             hist_times[-1] = bound
         elif com_times:
@@ -333,7 +348,7 @@ class IssueBuilder:
             issuetype_id=issuetype,
             summary=self.summary(),
             status_id=current,
-            creator_id=reporter,
+            creator_id=self.app[0] if self.app and rng.random() < 0.03 else reporter,  # automation files some
             reporter_id=reporter,
             assignee_id=assignee,
             created=created,
