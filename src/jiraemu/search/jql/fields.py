@@ -76,7 +76,9 @@ class Handler:
     sortable = True
     # single-valued fields: the value or None, read directly (the fast path of compiled clauses)
     scalar: Callable[[Issue], Any] | None = None
-    history_field: str | None = None  # changelog item field name, for WAS/CHANGED
+    # changelog item field name, for WAS/CHANGED (single-valued fields only: a multi-valued
+    # history is not a timeline of single values, so those answer "operator not supported")
+    history_field: str | None = None
 
     def __init__(self, name: str, ctx: JqlContext) -> None:
         self.name = name
@@ -499,7 +501,6 @@ class VersionHandler(Handler):
     def __init__(self, name: str, ctx: JqlContext, fixed: bool) -> None:
         super().__init__(name, ctx)
         self.fixed = fixed
-        self.history_field = "Fix Version" if fixed else "Version"
 
     def values(self, issue: Issue) -> tuple[Any, ...]:
         return issue.fix_version_ids if self.fixed else issue.affects_version_ids
@@ -526,7 +527,6 @@ class SprintHandler(Handler):
     def __init__(self, name: str, ctx: JqlContext, field_id: str) -> None:
         super().__init__(name, ctx)
         self.field_id = field_id
-        self.history_field = "Sprint"
 
     def values(self, issue: Issue) -> tuple[Any, ...]:
         v = issue.custom_value(self.field_id)
