@@ -87,6 +87,17 @@ def spread(rng: random.Random, lo: int, span: int, n: int) -> list[int]:
     return out
 
 
+@dataclass
+class Walk:
+    """Where a walk through the workflow ended, and the changes it made (when, author, items)."""
+
+    status: str
+    resolution: str | None
+    resolved_at: int | None
+    status_changed: int
+    changes: list[tuple[int, str, tuple[ChangeItem, ...]]]
+
+
 class Interner:
     """Shared immutable pieces: change items, item tuples, label tuples."""
 
@@ -274,20 +285,7 @@ class IssueBuilder:
         priority = PICK_PRIORITY(rng)
         n_comments = ri(rng, 105, 130) if heavy else PICK_COMMENTS(rng)
         assign_change = assignee is not None and rng.random() < 0.6
-        # the upper bound of activity: `updated`
-        age = now - created
-        if recent:
-            bound = max(created + 1000, now - ri(rng, 0, 14 * MINUTE_MS))
-        else:
-            # most activity follows creation closely; a few issues are busy today
-            bound = now - ri(rng, 0, DAY_MS) if rng.random() < 0.03 else created + int(age * rng.random() ** 3)
-            bound = max(created, bound)
-            if rng.random() < 0.05:
-                bound = max(created, bound // MINUTE_MS * MINUTE_MS)
-            elif rng.random() < 0.03 and created <= self.last_bound <= now:
-                bound = self.last_bound
-        if (path or n_comments or assign_change) and bound <= created:
-            bound = min(now, created + ri(rng, MINUTE_MS, 3 * DAY_MS))
+        bound = self.updated_bound(created, recent, bool(path or n_comments or assign_change))
         edit = recent or (not path and not n_comments and not assign_change and bound > created and rng.random() < 0.5)
         if not (path or n_comments or assign_change or edit):
             bound = created
@@ -309,23 +307,10 @@ class IssueBuilder:
                 prev = None
             planned.append((hist_times[ti], pick(rng, author_pool), (it.assignee(prev, assignee),)))
             ti += 1
-        current, resolution, res_date, status_changed = TODO, None, None, created
-        final_resolution = self._resolution(target)
-        for k, step in enumerate(path):
-            items: tuple[ChangeItem, ...]
-            when = hist_times[ti]
-            ti += 1
-            if step in (DONE, WONT_DO):
-                res = final_resolution if k == len(path) - 1 else (catalog.RES_DONE if step == DONE else catalog.RES_WONT_DO)
-                items = it.tup((it.status(current, step), it.resolution(None, res)))
-                resolution, res_date = res, when
-            elif resolution is not None:
-                items = it.tup((it.status(current, step), it.resolution(resolution, None)))
-                resolution, res_date = None, None
-            else:
-                items = (it.status(current, step),)
-            planned.append((when, assignee or pick(rng, author_pool), items))
-            current, status_changed = step, when
+        walk = self.walk(path, self._resolution(target), hist_times[ti:], created, assignee, members)
+        planned.extend(walk.changes)
+        ti += len(path)
+        current, resolution, res_date = walk.status, walk.resolution, walk.resolved_at
         if edit:
             old = pick(rng, [p for p in self.prio_ids if p != priority])
             planned.append((hist_times[ti], pick(rng, author_pool), (it.priority(old, priority),)))
@@ -358,7 +343,7 @@ class IssueBuilder:
             priority_id=priority,
             resolution_id=resolution,
             resolution_date=res_date,
-            status_changed=status_changed,
+            status_changed=walk.status_changed,
             duedate=self.ymd(created + ri(rng, 7, 60) * DAY_MS) if rng.random() < 0.15 else None,
             labels=self.labels(),
             component_ids=self.components(project),
@@ -374,6 +359,45 @@ class IssueBuilder:
             attachments=attachments,
             histories=histories,
         )
+
+    def updated_bound(self, created: int, recent: bool, has_changes: bool) -> int:
+        """When the issue last changed: mostly soon after creation, a few today or in the last
+        15 minutes, some on a whole minute, some equal to the previous issue's (cursor ties)."""
+        rng, now = self.rng, self.ctx.now
+        if recent:
+            bound = max(created + 1000, now - ri(rng, 0, 14 * MINUTE_MS))
+        else:
+            bound = now - ri(rng, 0, DAY_MS) if rng.random() < 0.03 else created + int((now - created) * rng.random() ** 3)
+            bound = max(created, bound)
+            if rng.random() < 0.05:
+                bound = max(created, bound // MINUTE_MS * MINUTE_MS)
+            elif rng.random() < 0.03 and created <= self.last_bound <= now:
+                bound = self.last_bound
+        if has_changes and bound <= created:
+            bound = min(now, created + ri(rng, MINUTE_MS, 3 * DAY_MS))
+        return bound
+
+    def walk(
+        self, path: list[str], final_resolution: str, times: list[int], created: int, assignee: str | None, members: list[str]
+    ) -> Walk:
+        """The status changes along ``path`` (one per time), setting the resolution on entering a
+        done status and clearing it on leaving one, as Jira's simplified workflow does."""
+        it, rng = self.intern, self.rng
+        walk = Walk(TODO, None, None, created, [])
+        for k, (step, when) in enumerate(zip(path, times, strict=False)):
+            items: tuple[ChangeItem, ...]
+            if step in (DONE, WONT_DO):
+                res = final_resolution if k == len(path) - 1 else (catalog.RES_DONE if step == DONE else catalog.RES_WONT_DO)
+                items = it.tup((it.status(walk.status, step), it.resolution(None, res)))
+                walk.resolution, walk.resolved_at = res, when
+            elif walk.resolution is not None:
+                items = it.tup((it.status(walk.status, step), it.resolution(walk.resolution, None)))
+                walk.resolution, walk.resolved_at = None, None
+            else:
+                items = (it.status(walk.status, step),)
+            walk.changes.append((when, assignee or pick(rng, members), items))
+            walk.status, walk.status_changed = step, when
+        return walk
 
     def history(self, author: str, when: int, items: tuple[ChangeItem, ...]) -> History:
         return History(id=self.state.ids.next("history", 10000), author_id=author, created=when, items=items)
