@@ -258,3 +258,24 @@ def test_changelog_records_attachments_and_assignees_per_flavour(state: State) -
         if last and issue.assignee_id:
             assert last[-1].to_string == state.users[issue.assignee_id].display_name
     assert assignee_items
+
+
+def test_projects_schemes_and_roles(state: State) -> None:
+    projects = sorted(state.projects.values(), key=lambda p: p.id)
+    first, last = projects[0], projects[-1]
+    assert first.security_scheme_id in state.security_schemes and first.style == "classic"
+    assert last.style == "next-gen" and all(p.style == "classic" for p in projects[:-1])
+    assert {state.issue_types[t].project_id for t in last.issue_type_ids} == {last.id}  # 3 projects: own types
+    restricted = state.permission_schemes[last.permission_scheme_id]
+    browse = {(g.holder_type, g.holder_param) for g in restricted.grants if g.permission == "BROWSE_PROJECTS"}
+    assert browse == {("projectRole", "10001"), ("projectRole", "10002")}
+    assert not last.role_actors[10000]
+    for p in projects:
+        assert 3 <= len(p.components) <= 5 and 2 <= len(p.versions) <= 4
+        assert any(v.released for v in p.versions) and not all(v.released for v in p.versions)
+        assert p.lead_id in state.users and any(a.value == p.lead_id for a in p.role_actors[10002])
+    default = state.permission_schemes[first.permission_scheme_id]
+    assert ("applicationRole", None) in {(g.holder_type, g.holder_param) for g in default.grants if g.permission == "BROWSE_PROJECTS"}
+    assert state.global_permissions["ADMINISTER"] == ["jira-administrators"]
+    boards = {b.project_id: b for b in state.boards.values()}
+    assert last.id not in boards and {b.type for b in boards.values()} == {"scrum", "kanban"}
