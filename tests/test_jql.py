@@ -464,6 +464,7 @@ EVALUATION = [
     ("NOT assignee = bob", ["ABC-1"]),
     ("NOT (assignee = bob OR assignee IS EMPTY)", ["ABC-1"]),
     ("NOT NOT labels = sync", ["ABC-1"]),
+    ("NOT NOT NOT labels = sync", ["ABC-2"]),
     ("NOT duedate < now()", ["ABC-2"]),
     ("NOT description ~ crashed", ["ABC-10"]),
     ("description !~ crashed", ["ABC-10"]),
@@ -577,6 +578,8 @@ def test_was_and_changed_read_the_histories() -> None:
     assert keys("status CHANGED FROM Done TO \"In Progress\"", s) == ["ABC-10"]
     assert keys('status CHANGED AFTER "2024-02-06" BY admin', s) == ["ABC-10"]
     assert keys('status CHANGED AFTER "2024-02-10"', s) == []
+    assert keys("NOT status CHANGED AND project = ABC", s) == ["ABC-2", "ABC-1"]  # no inverse: a complement
+    assert keys("NOT (status CHANGED OR labels = sync)", s) == ["ABC-2"]
     assert error("summary WAS x") == "The operator 'was' is not supported by the 'summary' field."
 
 

@@ -184,11 +184,11 @@ def compile_clause(clause: Clause, ctx: JqlContext, errors: list[str] | None = N
             errors.extend(m for m in err.messages if m not in errors)
             return Compiled(lambda i: False)
     if isinstance(clause, Not):
-        pushed = negate(clause.clause)
-        if isinstance(pushed, Not):  # CHANGED has no inverse operator: a plain complement
-            inner = compile_clause(pushed.clause, ctx, errors).pred
+        target = clause.clause
+        if isinstance(target, Terminal) and target.op not in INVERSE:  # CHANGED: a plain complement
+            inner = compile_clause(target, ctx, errors).pred
             return Compiled(lambda i: not inner(i))
-        return compile_clause(pushed, ctx, errors)
+        return compile_clause(negate(target), ctx, errors)
     parts = [compile_clause(c, ctx, errors) for c in clause.clauses]
     pred = parts[0].pred
     for part in parts[1:]:
