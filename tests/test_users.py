@@ -294,3 +294,14 @@ def test_dc_user_search_returns_an_array() -> None:
             assert not set(inactive) & set(active_only)
     finally:
         server.stop()
+
+
+def test_audit_helper_records_are_served(cloud: EmulatorServer, admin_client: httpx.Client) -> None:
+    from jiraemu.users.audit import record
+
+    rec = record(cloud.backend, "User added to group", "group management", ADMIN_ID,
+                 {"id": "gid-x", "name": "qa", "typeName": "GROUP"},
+                 associated=[{"id": ADMIN_ID, "name": ADMIN_ID, "typeName": "USER"}])
+    found = admin_client.get("/rest/api/3/auditing/record", params={"filter": "added to group"}).json()["records"]
+    assert found[0]["id"] == rec.id and found[0]["associatedItems"][0]["typeName"] == "USER"
+    assert all(r["id"] != rec.id for r in found[1:])
