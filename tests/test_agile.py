@@ -234,3 +234,25 @@ def test_full_update_and_delete_sprint(scrum: Agile, admin_client: httpx.Client)
 def test_board_projects(scrum: Agile, admin_client: httpx.Client) -> None:
     page = admin_client.get(f"{A}/board/{scrum.board.id}/project").json()
     assert [p["key"] for p in page["values"]] == [scrum.project.key] and page["total"] == 1
+
+
+def test_pycontribs_jira_boards_and_sprints(scrum: Agile) -> None:
+    """pycontribs ``jira`` (a client nobody here wrote) pages boards and sprints and moves issues."""
+    from jira import JIRA
+
+    client = JIRA(server=scrum.server.url, basic_auth=("admin@example.com", "emulator-token"),
+                  options={"check_update": False}, max_retries=0)
+    boards = client.boards(maxResults=False)
+    assert sorted(b.id for b in boards) == sorted(scrum.state.boards)
+    sprints = client.sprints(scrum.board.id, maxResults=False)
+    assert [s.id for s in sprints] == [s["id"] for s in _sprints_json(scrum)]
+    made = client.create_sprint("Via pycontribs", scrum.board.id)
+    issue = next(i for i in scrum.state.issues.values() if i.project_id == scrum.project.id)
+    client.add_issues_to_sprint(made.id, [issue.key])
+    assert made.id in (scrum.state.issues[issue.id].custom_value(scrum.sprint_field()) or ())
+
+
+def _sprints_json(scrum: Agile) -> list[dict[str, object]]:
+    with httpx.Client(base_url=scrum.server.url, headers=basic("admin@example.com", "emulator-token"), timeout=30) as c:
+        values: list[dict[str, object]] = c.get(f"{A}/board/{scrum.board.id}/sprint").json()["values"]
+        return values
