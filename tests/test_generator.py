@@ -279,3 +279,21 @@ def test_projects_schemes_and_roles(state: State) -> None:
     assert state.global_permissions["ADMINISTER"] == ["jira-administrators"]
     boards = {b.project_id: b for b in state.boards.values()}
     assert last.id not in boards and {b.type for b in boards.values()} == {"scrum", "kanban"}
+
+
+def test_same_state_across_processes_with_different_hash_seeds() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib; from jiraemu import EmuConfig; from jiraemu.generator import build_state; "
+        f"s = build_state(EmuConfig(issues=150, projects=3, users=10), {NOW}); "
+        "print(hashlib.sha256(repr([s.users, s.groups, s.projects, s.fields, s.issues, s.links, s.sprints, s.audit]).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": h},
+                       capture_output=True, text=True, check=True).stdout
+        for h in ("1", "2")
+    }
+    assert len(digests) == 1
