@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from jiraemu import EmuConfig, EmulatorServer
-from jiraemu.state import Actor, AuditRecord, Group, State, User
+from jiraemu.state import Actor, AuditRecord, Grant, Group, State, User
 from tests.conftest import basic
 from tests.test_permissions import add_user
 
@@ -305,3 +305,14 @@ def test_audit_helper_records_are_served(cloud: EmulatorServer, admin_client: ht
     found = admin_client.get("/rest/api/3/auditing/record", params={"filter": "added to group"}).json()["records"]
     assert found[0]["id"] == rec.id and found[0]["associatedItems"][0]["typeName"] == "USER"
     assert all(r["id"] != rec.id for r in found[1:])
+
+
+def test_dc_permission_scheme_holders_use_usernames(dc: EmulatorServer, dc_client: httpx.Client) -> None:
+    state = dc.backend.state
+    user = next(u for u in state.users.values() if u.name != "admin")
+    scheme = next(iter(state.permission_schemes.values()))
+    scheme.grants.append(Grant(99999, "BROWSE_PROJECTS", "user", user.account_id))
+    got = dc_client.get(f"/rest/api/2/permissionscheme/{scheme.id}/permission/99999", params={"expand": "user"}).json()
+    assert got["holder"]["parameter"] == user.name and got["holder"]["user"]["name"] == user.name
+    plain = dc_client.get(f"/rest/api/2/permissionscheme/{scheme.id}/permission/99999").json()
+    assert "user" not in plain["holder"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -91,24 +92,39 @@ def project_role(req: View, project: Project | None, role: ProjectRole) -> dict[
     return out
 
 
-def holder(req: View, grant: Grant) -> dict[str, Any]:
+def holder(req: View, grant: Grant, expand: Sequence[str] = ()) -> dict[str, Any]:
+    """Cloud: ``parameter`` plus ``value`` (a group's id); DC: ``parameter`` (usernames for users)
+    and, when expanded, the embedded user / group / project role."""
     out: dict[str, Any] = {"type": grant.holder_type}
-    if grant.holder_param is None:
+    param = grant.holder_param
+    if param is None:
         return out
-    out["parameter"] = grant.holder_param
-    if grant.holder_type == "group":
-        group = req.state.groups.get(grant.holder_param)
-        out["value"] = group.group_id if group is not None and req.is_cloud else grant.holder_param
+    kind = grant.holder_type
+    if not req.is_cloud:
+        user = req.state.users.get(param) if kind == "user" else None
+        out["parameter"] = user.name if user is not None else param
+        wanted = "all" in expand or kind in expand
+        if wanted and user is not None:
+            out["user"] = r.user_ref(req, user)
+        elif wanted and kind == "group":
+            out["group"] = {"name": param, "self": req.rest(f"group?groupname={param}")}
+        elif wanted and kind == "projectRole" and param.isdigit() and int(param) in req.state.roles:
+            out["projectRole"] = project_role(req, None, req.state.roles[int(param)])
+        return out
+    out["parameter"] = param
+    if kind == "group":
+        group = req.state.groups.get(param)
+        out["value"] = group.group_id if group is not None else param
         out["expand"] = "group"
-    elif grant.holder_type in ("user", "projectRole"):
-        out["value"] = grant.holder_param
-        out["expand"] = grant.holder_type
+    elif kind in ("user", "projectRole"):
+        out["value"] = param
+        out["expand"] = kind
     return out
 
 
-def grant_json(req: View, scheme: PermissionScheme, grant: Grant) -> dict[str, Any]:
+def grant_json(req: View, scheme: PermissionScheme, grant: Grant, expand: Sequence[str] = ()) -> dict[str, Any]:
     return {"id": grant.id, "self": req.rest(f"permissionscheme/{scheme.id}/permission/{grant.id}"),
-            "holder": holder(req, grant), "permission": grant.permission}
+            "holder": holder(req, grant, expand), "permission": grant.permission}
 
 
 def scheme_json(req: View, scheme: PermissionScheme, expand: list[str]) -> dict[str, Any]:
@@ -116,7 +132,7 @@ def scheme_json(req: View, scheme: PermissionScheme, expand: list[str]) -> dict[
                            "self": req.rest(f"permissionscheme/{scheme.id}"), "name": scheme.name,
                            "description": scheme.description}
     if "permissions" in expand or "all" in expand:
-        out["permissions"] = [grant_json(req, scheme, g) for g in scheme.grants]
+        out["permissions"] = [grant_json(req, scheme, g, expand) for g in scheme.grants]
     return out
 
 
@@ -281,7 +297,7 @@ def permission_scheme(req: JiraRequest) -> dict[str, Any]:
 
 def permission_scheme_grants(req: JiraRequest) -> dict[str, Any]:
     scheme = m.permission_scheme(req.state, req.p("schemeId"))
-    return {"permissions": [grant_json(req, scheme, g) for g in scheme.grants],
+    return {"permissions": [grant_json(req, scheme, g, _expand(req)) for g in scheme.grants],
             "expand": "user,group,projectRole,field,all"}
 
 
@@ -414,7 +430,7 @@ def permission_grant(req: JiraRequest) -> dict[str, Any]:
     grant = next((g for g in scheme.grants if str(g.id) == raw), None)
     if grant is None:
         raise not_found(f"Permission grant with id {raw} not found.")
-    return grant_json(req, scheme, grant)
+    return grant_json(req, scheme, grant, _expand(req))
 
 
 def assignable_users(req: JiraRequest) -> list[dict[str, Any] | None]:
