@@ -316,3 +316,19 @@ def test_dc_permission_scheme_holders_use_usernames(dc: EmulatorServer, dc_clien
     assert got["holder"]["parameter"] == user.name and got["holder"]["user"]["name"] == user.name
     plain = dc_client.get(f"/rest/api/2/permissionscheme/{scheme.id}/permission/99999").json()
     assert "user" not in plain["holder"]
+
+
+def test_dc_schemes_and_security(dc: EmulatorServer, dc_client: httpx.Client) -> None:
+    state = dc.backend.state
+    schemes = dc_client.get("/rest/api/2/permissionscheme", params={"expand": "all"}).json()["permissionSchemes"]
+    assert {s["id"] for s in schemes} == set(state.permission_schemes) and all(s["permissions"] for s in schemes)
+    assert [s["id"] for s in dc_client.get("/rest/api/2/issuesecurityschemes").json()["issueSecuritySchemes"]] == \
+        sorted(state.security_schemes)
+    for project in state.projects.values():
+        levels = dc_client.get(f"/rest/api/2/project/{project.key}/securitylevel").json()["levels"]
+        if project.security_scheme_id is None:
+            assert levels == []
+        else:
+            scheme = dc_client.get(f"/rest/api/2/project/{project.key}/issuesecuritylevelscheme").json()
+            assert scheme["id"] == project.security_scheme_id
+    assert dc_client.get("/rest/api/2/permissions").json()["permissions"]["ADMINISTER"]["type"] == "GLOBAL"
