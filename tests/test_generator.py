@@ -254,6 +254,12 @@ def test_changelog_records_attachments_and_assignees_per_flavour(state: State) -
             if it.field == "assignee":
                 assignee_items += 1
                 assert (it.to in state.users) if cloud else (it.to in names)
+        spent = [it.to for it in items if it.field == "timespent"]
+        assert (spent[-1] if spent else None) == (str(sum(w.time_spent_seconds for w in issue.worklogs)) if issue.worklogs else None)
+        assert {it.to for it in items if it.field == "WorklogId"} == {str(w.id) for w in issue.worklogs}
+        estimates = [it.to for it in items if it.field == "timeestimate"]
+        if estimates:
+            assert estimates[-1] == str(issue.remaining_estimate_s)
         last = [it for it in items if it.field == "assignee"]
         if last and issue.assignee_id:
             assert last[-1].to_string == state.users[issue.assignee_id].display_name

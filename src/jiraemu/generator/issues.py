@@ -317,13 +317,13 @@ class IssueBuilder:
         comments = self.comments(com_times, members, bound)
         worklogs = self.worklogs(created, bound, assignee, members) if rng.random() < 0.2 else ()
         attachments = self.attachments(created, bound, members) if rng.random() < 0.1 else ()
-        if attachments:
+        original = pick(rng, (4, 8, 16, 24, 40)) * 3600 if worklogs or rng.random() < 0.2 else None
+        remaining = original
+        if attachments or worklogs:
             planned.extend((a.created, a.author_id, (it.attachment(a),)) for a in attachments)
+            remaining = self.worklog_changes(worklogs, original, planned)
             planned.sort(key=lambda p: p[0])
         histories = tuple(self.history(author, when, items) for when, author, items in planned)
-        spent = sum(w.time_spent_seconds for w in worklogs)
-        original = pick(rng, (4, 8, 16, 24, 40)) * 3600 if worklogs or rng.random() < 0.2 else None
-        remaining = max(0, original - spent) if original is not None else None
         self.last_bound = bound
         is_bug = issuetype == types.bug
         return new_issue(
@@ -398,6 +398,27 @@ class IssueBuilder:
             walk.changes.append((when, assignee or pick(rng, members), items))
             walk.status, walk.status_changed = step, when
         return walk
+
+    @staticmethod
+    def worklog_changes(
+        worklogs: tuple[Worklog, ...], original: int | None, planned: list[tuple[int, str, tuple[ChangeItem, ...]]]
+    ) -> int | None:
+        """Changelog entries for logged work (time spent, worklog id, remaining estimate reduced
+        automatically, as the issues area records them); returns the remaining estimate."""
+        spent, remaining = 0, original
+        for w in worklogs:
+            before, spent = spent, spent + w.time_spent_seconds
+            old = str(before) if before else None
+            items = [
+                ChangeItem("timespent", "jira", "timespent", old, old, str(spent), str(spent)),
+                ChangeItem("WorklogId", "jira", "WorklogId", None, None, str(w.id), str(w.id)),
+            ]
+            if remaining is not None and remaining > 0:
+                after = max(0, remaining - w.time_spent_seconds)
+                items.append(ChangeItem("timeestimate", "jira", "timeestimate", str(remaining), str(remaining), str(after), str(after)))
+                remaining = after
+            planned.append((w.created, w.author_id, tuple(items)))
+        return remaining
 
     def history(self, author: str, when: int, items: tuple[ChangeItem, ...]) -> History:
         return History(id=self.state.ids.next("history", 10000), author_id=author, created=when, items=items)
