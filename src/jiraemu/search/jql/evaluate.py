@@ -455,6 +455,8 @@ def sorter(term: OrderTerm, ctx: JqlContext) -> tuple[Callable[[Issue], Any], bo
         h = handler_for(term.field, ctx)
     if not h.sortable:
         raise JqlError(f"Field '{h.name}' does not support sorting.")
+    if isinstance(h, KeyHandler) and h.name.lower() == "id":
+        return operator.attrgetter("id"), desc
     if h.scalar is not None and type(h).sort_value is Handler.sort_value:
         return h.scalar, desc  # the value itself orders (dates, numbers): skip the method call
     return h.sort_value, desc
