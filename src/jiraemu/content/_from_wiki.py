@@ -10,6 +10,7 @@ tables, ``{code}``, ``{noformat}``, ``{quote}``, ``bq.``, ``{panel}`` and the ad
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from jiraemu.content._common import (
@@ -47,8 +48,44 @@ def _with(marks: tuple[Node, ...], mark: Node) -> tuple[Node, ...]:
 
 
 class _InlineParser:
+    """Closers are looked up in per-token position indexes (bisect), so parsing stays near-linear
+    even for text full of unmatched openers."""
+
     def __init__(self, s: str) -> None:
         self.s = s
+        self.escaped = bytearray(len(s) + 1)  # positions taken literally after a backslash
+        j = 0
+        while j < len(s):
+            if s[j] == "\\":
+                self.escaped[j + 1] = 1
+                j += 2
+            else:
+                j += 1
+        self.newlines = [m.start() for m in re.finditer("\n", s)]
+        self.positions: dict[str, list[int]] = {}
+        self.closers: dict[str, list[int]] = {}
+
+    def token_positions(self, token: str) -> list[int]:
+        found = self.positions.get(token)
+        if found is None:
+            pattern = re.compile("(?=" + re.escape(token) + ")")
+            found = [m.start() for m in pattern.finditer(self.s) if not self.escaped[m.start()]]
+            self.positions[token] = found
+        return found
+
+    def valid_closers(self, token: str) -> list[int]:
+        """Positions where ``token`` can close a simple mark: after a non-space, before a non-word char."""
+        found = self.closers.get(token)
+        if found is None:
+            s, n = self.s, len(token)
+            found = [c for c in self.token_positions(token)
+                     if c > 0 and not s[c - 1].isspace() and (c + n >= len(s) or not s[c + n].isalnum())]
+            self.closers[token] = found
+        return found
+
+    def line_end(self, start: int) -> int:
+        k = bisect_left(self.newlines, start)
+        return self.newlines[k] if k < len(self.newlines) else len(self.s)
 
     def parse(self, start: int, end: int, marks: tuple[Node, ...]) -> list[Node]:
         out: list[Node] = []
@@ -111,19 +148,13 @@ class _InlineParser:
         return None
 
     def find(self, token: str, start: int, end: int, one_line: bool = False) -> int:
-        """Index of the next unescaped ``token`` in [start, end), or -1."""
-        s = self.s
-        j = start
-        while j < end:
-            if s[j] == "\\":
-                j += 2
-                continue
-            if one_line and s[j] == "\n":
-                return -1
-            if s.startswith(token, j) and j + len(token) <= end:
-                return j
-            j += 1
-        return -1
+        """Index of the next unescaped ``token`` in [start, end) (on the same line if ``one_line``), or -1."""
+        positions = self.token_positions(token)
+        k = bisect_left(positions, start)
+        if k == len(positions):
+            return -1
+        limit = min(end, self.line_end(start)) if one_line else end
+        return positions[k] if positions[k] + len(token) <= limit else -1
 
     def brace(self, i: int, end: int, marks: tuple[Node, ...]) -> tuple[list[Node], int] | None:
         s = self.s
@@ -157,15 +188,17 @@ class _InlineParser:
         after = i + len(token)
         if (i > 0 and s[i - 1].isalnum()) or after >= end or s[after].isspace():
             return None
-        j = after
-        while True:
-            close = self.find(token, j, end, one_line=True)
-            if close < 0:
-                return None
-            nxt = close + len(token)
-            if close > after and not s[close - 1].isspace() and (nxt >= end or not s[nxt].isalnum()):
-                return self.parse(after, close, _with(marks, _mark(kind))), nxt
-            j = close + 1
+        limit = min(end, self.line_end(after))
+        closers = self.valid_closers(token)
+        k = bisect_left(closers, after + 1)
+        close = closers[k] if k < len(closers) and closers[k] + len(token) <= limit else -1
+        edge = limit - len(token)  # a closer right at the end of the parsed span needs no non-word after it
+        if close < 0 and limit == end and edge > after and not self.escaped[edge] and not s[edge - 1].isspace() \
+                and s.startswith(token, edge):
+            close = edge
+        if close < 0:
+            return None
+        return self.parse(after, close, _with(marks, _mark(kind))), close + len(token)
 
     def link(self, i: int, end: int, marks: tuple[Node, ...]) -> tuple[list[Node], int] | None:
         close = self.find("]", i + 1, end, one_line=True)
