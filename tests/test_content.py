@@ -553,3 +553,13 @@ def test_real_jira_adf_from_fixtures_converts() -> None:
         assert schema_errors(back) == []
         assert words(adf_text(back)) == words(adf_text(strip_mention_text(adf)))
         assert render_html(Doc(adf=adf)).startswith("<p>")
+
+
+def test_unmatched_markup_parses_in_linear_time() -> None:
+    import time
+
+    for wiki in ("*a " * 8000, "[x " * 8000, "{{" * 8000, "!a.png " * 8000, "{color:red}" * 4000):
+        started = time.process_time()
+        adf = wiki_to_adf(wiki)
+        assert time.process_time() - started < 8, wiki[:10]  # ~0.2 s; quadratic parsing took ~30 s
+        assert adf["content"] and is_valid_adf(adf) == []
