@@ -72,7 +72,7 @@ def wiki_to_adf(text: str | None) -> dict[str, Any]:
 def plain_to_adf(text: str | None) -> dict[str, Any]:
     """A plain string as ADF paragraphs: blank lines split paragraphs, single newlines are hard breaks."""
     paragraphs = []
-    for chunk in (text or "").replace("\r\n", "\n").split("\n\n"):
+    for chunk in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n\n"):
         content: list[Node] = []
         for line in chunk.split("\n"):
             if content:
