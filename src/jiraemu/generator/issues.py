@@ -399,8 +399,8 @@ class IssueBuilder:
             walk.status, walk.status_changed = step, when
         return walk
 
-    @staticmethod
     def worklog_changes(
+        self,
         worklogs: tuple[Worklog, ...], original: int | None, planned: list[tuple[int, str, tuple[ChangeItem, ...]]]
     ) -> int | None:
         """Changelog entries for logged work (time spent, worklog id, remaining estimate reduced
@@ -409,13 +409,14 @@ class IssueBuilder:
         for w in worklogs:
             before, spent = spent, spent + w.time_spent_seconds
             old = str(before) if before else None
+            wid = str(w.id)
             items = [
-                ChangeItem("timespent", "jira", "timespent", old, old, str(spent), str(spent)),
-                ChangeItem("WorklogId", "jira", "WorklogId", None, None, str(w.id), str(w.id)),
+                self.intern.item("timespent", "timespent", old, old, str(spent), str(spent)),
+                ChangeItem("WorklogId", "jira", "WorklogId", None, None, wid, wid),
             ]
             if remaining is not None and remaining > 0:
                 after = max(0, remaining - w.time_spent_seconds)
-                items.append(ChangeItem("timeestimate", "jira", "timeestimate", str(remaining), str(remaining), str(after), str(after)))
+                items.append(self.intern.item("timeestimate", "timeestimate", str(remaining), str(remaining), str(after), str(after)))
                 remaining = after
             planned.append((w.created, w.author_id, tuple(items)))
         return remaining
