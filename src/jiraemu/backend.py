@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from collections.abc import Callable
@@ -60,6 +61,8 @@ class Backend:
         self.rng = random.Random(self.config.seed)
         self.started = time.monotonic()
         self.state = build_state(self.config, self.clock.now_ms())
+        gc.collect()
+        gc.freeze()  # the seeded state lives as long as the backend: keep it out of GC scans
         self.listeners = []
         self.auth = AuthService(self)
         self.traffic = Traffic(self)

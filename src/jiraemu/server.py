@@ -45,6 +45,8 @@ class PathRewrite:
             ctx = config.context_path.rstrip("/")
             if ctx and not config.is_cloud and path.startswith(ctx + "/"):
                 path = path[len(ctx) :]
+            if path.startswith("/rest/api/latest/"):  # Jira serves "latest" as version 2
+                path = "/rest/api/2/" + path[len("/rest/api/latest/") :]
             if path.startswith("/ex/jira/") and config.is_cloud:
                 rest = path[len("/ex/jira/") :]
                 cloud_id, _, tail = rest.partition("/")

@@ -29,6 +29,7 @@ bodies (``short``: Content-Length promises more than is sent before the connecti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import random
 import socket
@@ -402,10 +403,8 @@ class ResetResponse(Response):
             raise ConnectionAbortedError("jiraemu fault: connection reset")
         sock = transport.get_extra_info("socket")
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
         transport.abort()
         await _until_disconnected(cycle)
 

@@ -194,6 +194,8 @@ class SpecValidator:
         with COVERAGE.lock:
             COVERAGE.validated[f"{self.flavor}: {op_name}"] += 1
         status = str(response.status_code)
+        if request.scope.get("jiraemu.gateway") and status == "401":
+            return  # the api.atlassian.com gateway's own {code, message} answer, not the operation's
         responses = operation.get("responses", {})
         if status not in responses and f"{status[0]}XX" not in responses and "default" not in responses:
             if status.startswith("2"):

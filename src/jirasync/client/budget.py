@@ -54,10 +54,10 @@ class Budget:
         waited = 0.0
         async with self._lock:
             self._refill()
-            while self._tokens < 1:
+            while self._tokens < 1 - 1e-9:  # float rounding must not stall the loop
                 delay = (1 - self._tokens) / self.rate
                 await self.sleep(delay)
                 waited += delay
                 self._refill()
-            self._tokens -= 1
+            self._tokens = max(0.0, self._tokens - 1)
         return waited

@@ -48,7 +48,7 @@ class ClientOptions:
     max_retries: int = 6
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 60.0
-    max_wait_s: float = 900.0  # never sleep longer than this for one retry (quota resets are hourly)
+    max_wait_s: float = 3660.0  # the longest single wait: an hourly quota reset, plus a minute
     budget: Budget | None = None
     verify: Any = True  # bool, CA bundle path or ssl.SSLContext
     user_agent: str = "jirasync/0.1"
@@ -225,7 +225,7 @@ class JiraClient:
         while True:
             now = self._clock()
             until = max(self._paused_until, self._slow.get(template, 0.0))
-            if until <= now:
+            if until - now <= 0.001:  # clocks tick in milliseconds
                 break
             self.stats.waited_s += until - now
             await self._sleep(until - now)
