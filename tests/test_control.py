@@ -129,7 +129,9 @@ def test_truth_tracks_moves_deletes_and_visibility(emu: EmulatorServer, control:
     deleted = mutate(control, op="delete", issue="SEC-2")["result"]
     after = control.get("/truth").json()
     assert after["movedKeys"]["SEC-1"] == moved["key"]
-    assert deleted["id"] in after["deletedIds"] and after["total"] == before["total"] - 1
+    gone = set(after["deletedIds"]) - set(before["deletedIds"])  # the issue and its sub-tasks
+    assert deleted["id"] in gone and after["total"] == before["total"] - len(gone)
+    assert not gone & {i["id"] for i in after["issues"]}
     assert next(i for i in after["issues"] if i["id"] == moved["id"])["version"] > next(
         i for i in before["issues"] if i["id"] == moved["id"]
     )["version"]
