@@ -6,6 +6,7 @@
     ├── ConfigError            bad input from the user (a URL, an option, a file): names the field and the fix
     ├── SecretError            the secret key is missing, unreadable, or does not open a stored secret
     ├── StoreError             the store cannot be opened or migrated
+    ├── RecordError            one record from Jira cannot be read (names the kind, id and field): skip it
     ├── ConnectionNotFound     no connection of that name
     └── JiraError              Jira (or the network on the way to it) refused a request
         ├── RetriableError     worth retrying later: carries ``retry_after`` (seconds) when known
@@ -56,6 +57,18 @@ class SecretError(JirasyncError):
 
 class StoreError(JirasyncError):
     pass
+
+
+class RecordError(JirasyncError):
+    """A record Jira sent that we cannot read. Skippable: the sync stores it in ``skipped_records``."""
+
+    def __init__(self, kind: str, field: str, message: str, *, remote_id: str | None = None) -> None:
+        where = f"{kind} {remote_id}" if remote_id else kind
+        super().__init__(f"{where}: {field}: {message}")
+        self.kind = kind
+        self.field = field
+        self.detail = message
+        self.remote_id = remote_id
 
 
 class ConnectionNotFound(JirasyncError):
