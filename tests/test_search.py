@@ -421,3 +421,19 @@ def test_permission_changes_reach_cached_results(emulator: Any) -> None:
         state.groups["developers"].members.append(outsider.account_id)
         server.backend.perms.invalidate()
         assert restricted_keys <= set(all_keys(client, jql))
+
+
+def test_a_moved_issue_changes_project_in_search_only_when_indexed(emulator: Any) -> None:
+    server = emulator(index_lag_s=10, projects=3, issues=60)
+    server.backend.clock.freeze()
+    source, target = sorted(server.backend.state.projects.values(), key=lambda p: p.id)[:2]
+    issue = next(i for i in project_issues(server, source) if not i.parent_id and not server.backend.state.subtasks_of(i.id))
+    number = 1 + max(int(k.rsplit("-", 1)[1]) for k in server.backend.state.keys if k.startswith(target.key + "-"))
+    with httpx.Client(base_url=server.url, headers=basic("admin@example.com", "emulator-token")) as client:
+        assert issue.key in all_keys(client, f"project = {source.key}")  # warms the cached results
+        moved = update(server, issue.id, project_id=target.id, key=f"{target.key}-{number}")
+        assert issue.key in all_keys(client, f"project = {source.key}")
+        assert moved.key not in all_keys(client, f"project = {target.key}")
+        server.backend.clock.advance(11)
+        assert issue.key not in all_keys(client, f"project = {source.key}")
+        assert moved.key in all_keys(client, f"project = {target.key}")
