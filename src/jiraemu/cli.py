@@ -109,8 +109,11 @@ def banner(server: object) -> str:
             f"  OAuth 1.0a consumer key: {cfg.oauth1_consumer_key}",
         ]
     lines.append(f"  every user's credentials: GET {server.url}/_emulator/users")
-    if cfg.tls and cfg.tls_dir:
-        lines.append(f"  TLS certificate: {cfg.tls_dir}/jiraemu-cert.pem")
+    if cfg.tls:
+        from jiraemu.tls import tls_dir
+
+        cert = tls_dir(cfg) / "cert.pem"
+        lines.append(f"  TLS certificate (self-signed; trust it, e.g. curl --cacert / REQUESTS_CA_BUNDLE): {cert}")
     return "\n".join(lines)
 
 

@@ -116,7 +116,7 @@ class EmulatorServer:
     def __init__(self, config: EmuConfig | None = None, port: int = 0) -> None:
         self.config = config or EmuConfig()
         self.config.host = self.config.host or "127.0.0.1"
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # uvicorn then sets TCP_NODELAY on accepted sockets
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((self.config.host, port))
         self.config.port = int(self._sock.getsockname()[1])
