@@ -1,10 +1,31 @@
-"""Rich-text converters of the connector: ADF (Cloud) and wiki markup (Data Center) to Markdown,
-Markdown back to ADF and wiki markup, and plain text for full-text search."""
+"""Rich-text converters of the connector.
+
+- ``adf_to_markdown`` (Cloud descriptions/comments) and ``wiki_to_markdown`` (Data Center) render
+  GitHub-flavoured Markdown; wiki markup is parsed into the same ADF-shaped tree first, so both
+  flavours render alike.
+- ``markdown_to_adf`` / ``markdown_to_wiki`` write Markdown back (push).
+- ``text_of_adf`` / ``text_of_wiki`` give plain text for full-text search.
+
+See ``_to_markdown`` for how constructs without a Markdown equivalent are rendered.
+"""
+
+from __future__ import annotations
 
 from jirasync.content._common import MarkdownContext
+from jirasync.content._text import text_of_adf, text_of_wiki
 from jirasync.content._to_markdown import adf_to_markdown
+from jirasync.content._wiki import parse_wiki
+
+
+def wiki_to_markdown(wiki: str | None, ctx: MarkdownContext | None = None) -> str:
+    """Render Jira wiki markup (Server/Data Center) as Markdown; never raises on odd markup."""
+    return adf_to_markdown(parse_wiki(wiki), ctx) if wiki else ""
+
 
 __all__ = [
     "MarkdownContext",
     "adf_to_markdown",
+    "text_of_adf",
+    "text_of_wiki",
+    "wiki_to_markdown",
 ]

@@ -21,7 +21,7 @@ class MarkdownContext:
     ``user_name(id)`` resolves an ADF mention id (Cloud account id) or a DC username to a display
     name. ``media_link(attrs)`` turns an attachment reference into a link target: for ADF media it
     gets the node's ``attrs`` (``id``, ``collection``, ``alt``, ``url`` for external media); for wiki
-    ``!file.png!`` / ``[^file.pdf]`` it gets ``{"type": "file", "filename": ..., "alt": ...}``.
+    ``!file.png!`` / ``[^file.pdf]`` it gets ``{"type": "image" | "file", "filename": ..., "alt": ...}``.
     Either may return ``None`` (unknown), and the converters fall back to the text Jira stored.
     """
 
@@ -131,7 +131,7 @@ def media_name(a: dict[str, Any]) -> str:
 
 def media_target(a: dict[str, Any], ctx: MarkdownContext) -> str | None:
     link = ctx.link_of(a)
-    if link is None and a.get("type") == "external" and isinstance(a.get("url"), str):
+    if link is None and isinstance(a.get("url"), str) and a["url"]:
         link = a["url"]
     return link
 
