@@ -456,15 +456,15 @@ def _link(inner: str) -> list[Node] | None:
         node = _attachment(target[1:])
         node["attrs"]["alt"] = label or target[1:]
         return [node]
-    nodes = parse_inline(label) if label.strip() else [{"type": "text", "text": target}]
+    nodes: list[Node] = parse_inline(label) if label.strip() else [{"type": "text", "text": target}]
     if target.startswith("#") or not target:
         return nodes
     link: Node = {"type": "link", "attrs": {"href": target}}
     if len(parts) > 2 and parts[2].strip():
         link["attrs"]["title"] = parts[2].strip()
-    for node in nodes:
-        if node.get("type") == "text":
-            node["marks"] = [*node.get("marks", []), link]
+    for child in nodes:
+        if child.get("type") == "text":
+            child["marks"] = [*child.get("marks", []), link]
     return nodes
 
 
