@@ -1,0 +1,594 @@
+"""The sync repository: typed, batch-oriented writes and reads of synced Jira data.
+
+Everything is scoped to one connection. Each method of :class:`SyncRepo` runs in its own
+transaction; to make several writes atomic (a page of issues and the checkpoint that covers it),
+open one::
+
+    with repo.transaction() as tx:
+        tx.upsert_issues(page, now)
+        tx.replace_children(ids, comments=..., histories=...)
+        tx.save_checkpoint("ABC", project_id=10000, updated_ms=..., issue_id=..., fingerprint=fp)
+
+An exception inside the block rolls all of it back: the checkpoint never runs ahead of its data.
+
+Upserts are dialect-native (``INSERT … ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL) and
+chunked under both databases' bind-parameter limits. Rows are never deleted: what Jira no longer
+shows gets ``deleted_at`` (and, for issues, a ``deleted_reason``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Table, func, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from jirasync.records import (
+    AttachmentRecord,
+    BoardRecord,
+    CommentRecord,
+    FieldRecord,
+    GroupMemberRecord,
+    GroupRecord,
+    HistoryRecord,
+    IssueLinkRecord,
+    IssueRecord,
+    PermissionGrantRecord,
+    PermissionSchemeRecord,
+    ProjectRecord,
+    RoleActorRecord,
+    SecurityLevelRecord,
+    SprintRecord,
+    UserRecord,
+    WorklogRecord,
+)
+from jirasync.store.db import Store
+from jirasync.store.models import (
+    AttachmentRow,
+    Base,
+    BoardRow,
+    ChangeItemRow,
+    ChangelogRow,
+    CheckpointRow,
+    CommentRow,
+    FieldRow,
+    GroupMemberRow,
+    GroupRow,
+    IssueLinkRow,
+    IssueRow,
+    IssueSprintRow,
+    PermissionGrantRow,
+    PermissionSchemeRow,
+    ProjectPermissionSchemeRow,
+    ProjectRoleActorRow,
+    ProjectRow,
+    SecurityLevelRow,
+    SkippedRecordRow,
+    SprintRow,
+    SyncRunRow,
+    UserRow,
+    WorklogRow,
+)
+
+DeletedReason = Literal["deleted", "moved", "permission_lost"]
+DELETED_REASONS: frozenset[str] = frozenset({"deleted", "moved", "permission_lost"})
+Row = dict[str, Any]
+
+# Tables counted by counts(), in schema order.
+ENTITY_TABLES: tuple[type[Base], ...] = (
+    ProjectRow, FieldRow, UserRow, GroupRow, GroupMemberRow, ProjectRoleActorRow, PermissionSchemeRow,
+    PermissionGrantRow, ProjectPermissionSchemeRow, SecurityLevelRow, IssueRow, IssueLinkRow, CommentRow,
+    AttachmentRow, WorklogRow, ChangelogRow, ChangeItemRow, BoardRow, SprintRow, IssueSprintRow,
+    SyncRunRow, CheckpointRow, SkippedRecordRow,
+)
+
+# Rows per "IN (...)" list in soft-delete updates.
+_MAX_ROWS = 1_000
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    project_key: str
+    project_id: int | None
+    updated_ms: int | None  # cursor: the last committed issue's updated (epoch ms) ...
+    issue_id: int | None  # ... and its id, to break ties at the same millisecond
+    fingerprint: str | None  # of the filters this cursor was built under
+    completed: bool  # the pass that wrote it reached the end of the project
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class IssueDump:
+    """One issue as compared with the emulator's ground truth."""
+
+    id: int
+    key: str
+    project_id: int
+    project_key: str
+    updated_ms: int
+    deleted_reason: str | None
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    id: int
+    mode: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, Any]
+    requests: int
+    retries: int
+    errors: list[Any]
+
+
+def utc(when: datetime | None = None) -> datetime:
+    """``when`` as aware UTC (now when omitted); naive values read back from SQLite are UTC."""
+    if when is None:
+        return datetime.now(UTC)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+# -- record -> row ---------------------------------------------------------------------------------
+
+
+def _project_row(p: ProjectRecord) -> Row:
+    return {"id": p.id, "key": p.key, "name": p.name, "project_type": p.project_type, "lead_id": p.lead_id,
+            "category": p.category, "description": p.description, "archived": p.archived, "raw": p.raw}
+
+
+def _field_row(f: FieldRecord) -> Row:
+    return {"id": f.id, "name": f.name, "custom": f.custom, "schema_type": f.schema_type,
+            "schema_items": f.schema_items, "schema_custom": f.schema_custom,
+            "clause_names": list(f.clause_names), "raw": f.raw}
+
+
+def _user_row(u: UserRecord) -> Row:
+    return {"id": u.id, "account_id": u.account_id, "name": u.name, "display_name": u.display_name,
+            "email": u.email, "active": u.active, "time_zone": u.time_zone, "account_type": u.account_type,
+            "raw": u.raw}
+
+
+def _group_row(g: GroupRecord) -> Row:
+    return {"name": g.name, "group_id": g.group_id, "raw": g.raw}
+
+
+def _member_row(m: GroupMemberRecord) -> Row:
+    return {"group_name": m.group_name, "user_id": m.user_id, "raw": m.raw}
+
+
+def _actor_row(a: RoleActorRecord) -> Row:
+    return {"project_id": a.project_id, "role_id": a.role_id, "actor_type": a.actor_type,
+            "actor_value": a.actor_value, "role_name": a.role_name, "raw": a.raw}
+
+
+def _scheme_row(s: PermissionSchemeRecord) -> Row:
+    return {"id": s.id, "name": s.name, "description": s.description, "raw": s.raw}
+
+
+def _grant_row(g: PermissionGrantRecord) -> Row:
+    return {"id": g.id, "scheme_id": g.scheme_id, "permission": g.permission, "holder_type": g.holder_type,
+            "holder_parameter": g.holder_parameter, "raw": g.raw}
+
+
+def _level_row(lv: SecurityLevelRecord) -> Row:
+    return {"id": lv.id, "scheme_id": lv.scheme_id, "name": lv.name, "description": lv.description,
+            "raw": lv.raw}
+
+
+def _issue_row(i: IssueRecord) -> Row:
+    return {
+        "id": i.id, "key": i.key, "project_id": i.project_id, "project_key": i.project_key,
+        "issue_type_id": i.issue_type_id, "issue_type": i.issue_type, "status_id": i.status_id,
+        "status": i.status, "status_category": i.status_category, "summary": i.summary,
+        "description_raw": i.description_raw, "description_md": i.description_md,
+        "environment_raw": i.environment_raw, "priority": i.priority, "resolution": i.resolution,
+        "assignee_id": i.assignee_id, "reporter_id": i.reporter_id, "creator_id": i.creator_id,
+        "created": i.created, "updated": i.updated, "updated_ms": i.updated_ms,
+        "resolution_date": i.resolution_date, "due_date": i.due_date, "labels": list(i.labels),
+        "components": list(i.components), "fix_versions": list(i.fix_versions),
+        "affects_versions": list(i.affects_versions), "parent_id": i.parent_id,
+        "security_level_id": i.security_level_id, "original_estimate_seconds": i.original_estimate_seconds,
+        "remaining_estimate_seconds": i.remaining_estimate_seconds, "time_spent_seconds": i.time_spent_seconds,
+        "comment_total": i.comment_total, "worklog_total": i.worklog_total, "custom": i.custom, "raw": i.raw,
+        "deleted_reason": None,
+    }
+
+
+def _comment_row(c: CommentRecord) -> Row:
+    return {"id": c.id, "issue_id": c.issue_id, "author_id": c.author_id, "update_author_id": c.update_author_id,
+            "body_raw": c.body_raw, "body_md": c.body_md, "created": c.created, "updated": c.updated,
+            "visibility_type": c.visibility_type, "visibility_value": c.visibility_value, "raw": c.raw}
+
+
+def _worklog_row(w: WorklogRecord) -> Row:
+    return {"id": w.id, "issue_id": w.issue_id, "author_id": w.author_id, "update_author_id": w.update_author_id,
+            "comment_raw": w.comment_raw, "comment_md": w.comment_md, "started": w.started,
+            "time_spent_seconds": w.time_spent_seconds, "created": w.created, "updated": w.updated,
+            "visibility_type": w.visibility_type, "visibility_value": w.visibility_value, "raw": w.raw}
+
+
+def _attachment_row(a: AttachmentRecord) -> Row:
+    return {"id": a.id, "issue_id": a.issue_id, "filename": a.filename, "author_id": a.author_id,
+            "created": a.created, "size": a.size, "mime_type": a.mime_type, "content_url": a.content_url,
+            "content_sha256": a.content_sha256, "raw": a.raw}
+
+
+def _history_row(h: HistoryRecord) -> Row:
+    return {"id": h.id, "issue_id": h.issue_id, "author_id": h.author_id, "created": h.created, "raw": h.raw}
+
+
+def _item_rows(h: HistoryRecord) -> list[Row]:
+    return [{"history_id": c.history_id, "seq": c.seq, "field": c.field, "field_type": c.field_type,
+             "field_id": c.field_id, "from_value": c.from_value, "from_string": c.from_string,
+             "to_value": c.to_value, "to_string": c.to_string, "raw": c.raw} for c in h.items]
+
+
+def _link_row(lk: IssueLinkRecord) -> Row:
+    return {"id": lk.id, "type_id": lk.type_id, "type_name": lk.type_name, "inward": lk.inward,
+            "outward": lk.outward, "source_issue_id": lk.source_issue_id, "target_issue_id": lk.target_issue_id,
+            "raw": lk.raw}
+
+
+def _board_row(b: BoardRecord) -> Row:
+    return {"id": b.id, "name": b.name, "type": b.type, "project_id": b.project_id,
+            "project_key": b.project_key, "raw": b.raw}
+
+
+def _sprint_row(s: SprintRecord) -> Row:
+    return {"id": s.id, "board_id": s.board_id, "name": s.name, "state": s.state, "start_date": s.start_date,
+            "end_date": s.end_date, "complete_date": s.complete_date, "goal": s.goal, "raw": s.raw}
+
+
+# -- operations ------------------------------------------------------------------------------------
+
+
+class _Ops:
+    """Every repository operation, written once; ``_tx`` decides the transaction it runs in."""
+
+    connection_id: int
+
+    def _tx(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    # reference data -----------------------------------------------------------------------------
+    def upsert_projects(self, records: Iterable[ProjectRecord], at: datetime | None = None, *,
+                        complete: bool = False) -> int:
+        """``complete``: the records are every project the user can see; others get ``deleted_at``."""
+        return self._upsert_all(ProjectRow, map(_project_row, records), at, complete)
+
+    def upsert_fields(self, records: Iterable[FieldRecord], at: datetime | None = None, *,
+                      complete: bool = False) -> int:
+        return self._upsert_all(FieldRow, map(_field_row, records), at, complete)
+
+    def upsert_users(self, records: Iterable[UserRecord], at: datetime | None = None, *,
+                     complete: bool = False) -> int:
+        return self._upsert_all(UserRow, map(_user_row, records), at, complete)
+
+    def upsert_groups(self, records: Iterable[GroupRecord], at: datetime | None = None, *,
+                      complete: bool = False) -> int:
+        return self._upsert_all(GroupRow, map(_group_row, records), at, complete)
+
+    def replace_group_members(self, group_name: str, records: Iterable[GroupMemberRecord],
+                              at: datetime | None = None) -> int:
+        """The complete membership of one group."""
+        rows = [_member_row(m) for m in records]
+        with self._tx() as s:
+            return self._replace(s, GroupMemberRow, rows, at, GroupMemberRow.group_name == group_name)
+
+    def replace_project_roles(self, project_id: int, records: Iterable[RoleActorRecord],
+                              at: datetime | None = None) -> int:
+        """Every actor of every role of one project."""
+        rows = [_actor_row(a) for a in records]
+        with self._tx() as s:
+            return self._replace(s, ProjectRoleActorRow, rows, at, ProjectRoleActorRow.project_id == project_id)
+
+    def upsert_permission_schemes(self, records: Iterable[PermissionSchemeRecord], at: datetime | None = None,
+                                  *, complete: bool = False) -> int:
+        return self._upsert_all(PermissionSchemeRow, map(_scheme_row, records), at, complete)
+
+    def replace_permission_grants(self, scheme_id: int, records: Iterable[PermissionGrantRecord],
+                                  at: datetime | None = None) -> int:
+        """The complete grant list of one permission scheme."""
+        rows = [_grant_row(g) for g in records]
+        with self._tx() as s:
+            return self._replace(s, PermissionGrantRow, rows, at, PermissionGrantRow.scheme_id == scheme_id)
+
+    def set_project_permission_schemes(self, schemes: Mapping[int, int], at: datetime | None = None) -> int:
+        """project id -> permission scheme id, for the given projects."""
+        rows = [{"project_id": p, "scheme_id": sid} for p, sid in schemes.items()]
+        return self._upsert_all(ProjectPermissionSchemeRow, rows, at, complete=False)
+
+    def upsert_security_levels(self, records: Iterable[SecurityLevelRecord], at: datetime | None = None, *,
+                               complete: bool = False) -> int:
+        return self._upsert_all(SecurityLevelRow, map(_level_row, records), at, complete)
+
+    def upsert_boards(self, records: Iterable[BoardRecord], at: datetime | None = None, *,
+                      complete: bool = False) -> int:
+        return self._upsert_all(BoardRow, map(_board_row, records), at, complete)
+
+    def upsert_sprints(self, records: Iterable[SprintRecord], at: datetime | None = None, *,
+                       complete: bool = False) -> int:
+        return self._upsert_all(SprintRow, map(_sprint_row, records), at, complete)
+
+    def replace_sprint_issues(self, sprint_id: int, issue_ids: Iterable[int], at: datetime | None = None) -> int:
+        """The complete issue list of one sprint."""
+        rows = [{"issue_id": i, "sprint_id": sprint_id} for i in issue_ids]
+        with self._tx() as s:
+            return self._replace(s, IssueSprintRow, rows, at, IssueSprintRow.sprint_id == sprint_id)
+
+    # issues -------------------------------------------------------------------------------------
+    def upsert_issues(self, records: Iterable[IssueRecord], at: datetime | None = None) -> int:
+        """Insert or update by id. A moved issue (new key and project) is updated in place and its
+        ``deleted_at`` cleared. A row is never overwritten by an older snapshot (lower ``updated_ms``),
+        so racing pages of two projects cannot resurrect an issue's previous project."""
+        rows = [_issue_row(i) for i in records]
+        with self._tx() as s:
+            table = _table(IssueRow)
+            _upsert(s, table, self._stamp(rows, at), lambda new: table.c.updated_ms <= new.updated_ms)
+        return len(rows)
+
+    def replace_children(
+        self,
+        issue_ids: Collection[int],
+        *,
+        comments: Iterable[CommentRecord] | None = None,
+        worklogs: Iterable[WorklogRecord] | None = None,
+        attachments: Iterable[AttachmentRecord] | None = None,
+        histories: Iterable[HistoryRecord] | None = None,
+        links: Iterable[IssueLinkRecord] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Each list given is COMPLETE for all of ``issue_ids``: rows of those issues that are not in
+        it get ``deleted_at``. Omit (None) a kind whose list is not complete."""
+        ids = list(issue_ids)
+        with self._tx() as s:
+            if comments is not None:
+                self._replace(s, CommentRow, [_comment_row(c) for c in comments], at, CommentRow.issue_id.in_(ids))
+            if worklogs is not None:
+                self._replace(s, WorklogRow, [_worklog_row(w) for w in worklogs], at, WorklogRow.issue_id.in_(ids))
+            if attachments is not None:
+                rows = [_attachment_row(a) for a in attachments]
+                self._replace(s, AttachmentRow, rows, at, AttachmentRow.issue_id.in_(ids))
+            if histories is not None:
+                hs = list(histories)
+                self._replace(s, ChangelogRow, [_history_row(h) for h in hs], at, ChangelogRow.issue_id.in_(ids))
+                items = [self._scoped(r) for h in hs for r in _item_rows(h)]
+                _upsert(s, _table(ChangeItemRow), items)
+            if links is not None:
+                scope = or_(IssueLinkRow.source_issue_id.in_(ids), IssueLinkRow.target_issue_id.in_(ids))
+                self._replace(s, IssueLinkRow, [_link_row(lk) for lk in links], at, scope)
+
+    def replace_issue_children(self, issue_id: int, **kinds: Any) -> None:
+        """``replace_children`` for one issue (same keywords)."""
+        self.replace_children([issue_id], **kinds)
+
+    def set_attachment_content(self, attachment_id: int, sha256: str) -> None:
+        with self._tx() as s:
+            s.execute(update(AttachmentRow).where(*self._mine(AttachmentRow), AttachmentRow.id == attachment_id)
+                      .values(content_sha256=sha256))
+
+    def mark_issues(self, ids: Iterable[int], reason: DeletedReason, at: datetime | None = None) -> int:
+        """Soft-delete issues, saying why. An already-deleted issue keeps its first ``deleted_at``
+        but takes the newer reason (an audit-log ``deleted`` beats an earlier guess)."""
+        if reason not in DELETED_REASONS:
+            raise ValueError(f"reason must be one of {sorted(DELETED_REASONS)}, not {reason!r}")
+        when, count = utc(at), 0
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(ids)), _MAX_ROWS):
+                result = s.execute(
+                    update(IssueRow).where(*self._mine(IssueRow), IssueRow.id.in_(chunk))
+                    .values(deleted_at=func.coalesce(IssueRow.deleted_at, when), deleted_reason=reason)
+                    .execution_options(synchronize_session=False))
+                count += result.rowcount  # type: ignore[attr-defined]
+        return count
+
+    def live_issue_ids(self, project_id: int) -> set[int]:
+        with self._tx() as s:
+            q = select(IssueRow.id).where(*self._mine(IssueRow), IssueRow.project_id == project_id,
+                                          IssueRow.deleted_at.is_(None))
+            return set(s.scalars(q))
+
+    def issue_updated_map(self, project_id: int) -> dict[int, int]:
+        """Live issue id -> updated_ms, to skip issues the overlap window brings back unchanged."""
+        with self._tx() as s:
+            q = select(IssueRow.id, IssueRow.updated_ms).where(
+                *self._mine(IssueRow), IssueRow.project_id == project_id, IssueRow.deleted_at.is_(None))
+            return {i: ms for i, ms in s.execute(q)}
+
+    def issues_dump(self) -> list[IssueDump]:
+        """Every issue row (live and deleted), by id."""
+        with self._tx() as s:
+            q = select(IssueRow.id, IssueRow.key, IssueRow.project_id, IssueRow.project_key, IssueRow.updated_ms,
+                       IssueRow.deleted_reason).where(*self._mine(IssueRow)).order_by(IssueRow.id)
+            return [IssueDump(*row) for row in s.execute(q)]
+
+    # checkpoints --------------------------------------------------------------------------------
+    def get_checkpoint(self, project_key: str) -> Checkpoint | None:
+        with self._tx() as s:
+            row = s.get(CheckpointRow, (self.connection_id, project_key))
+            return _checkpoint(row) if row is not None else None
+
+    def checkpoints(self) -> list[Checkpoint]:
+        with self._tx() as s:
+            q = select(CheckpointRow).where(*self._mine(CheckpointRow)).order_by(CheckpointRow.project_key)
+            return [_checkpoint(row) for row in s.scalars(q)]
+
+    def save_checkpoint(self, project_key: str, *, project_id: int | None, updated_ms: int | None,
+                        issue_id: int | None, fingerprint: str | None, completed: bool = False,
+                        at: datetime | None = None) -> Checkpoint:
+        """Save (replace) a project's cursor. Call it in the transaction of the data it covers."""
+        cp = Checkpoint(project_key, project_id, updated_ms, issue_id, fingerprint, completed, utc(at))
+        with self._tx() as s:
+            _upsert(s, _table(CheckpointRow), [self._scoped(dataclasses.asdict(cp))])
+        return cp
+
+    def delete_checkpoints(self, project_keys: Iterable[str] | None = None) -> None:
+        """Forget cursors (all, or of the given projects): the next sync of them is full."""
+        with self._tx() as s:
+            q = _table(CheckpointRow).delete().where(*self._mine(CheckpointRow))
+            if project_keys is not None:
+                q = q.where(CheckpointRow.project_key.in_(list(project_keys)))
+            s.execute(q)
+
+    # runs and dead letters ----------------------------------------------------------------------
+    def start_run(self, mode: Literal["full", "incremental"], at: datetime | None = None) -> int:
+        with self._tx() as s:
+            run = SyncRunRow(connection_id=self.connection_id, started_at=utc(at), mode=mode, status="running",
+                             counts={}, requests=0, retries=0, errors=[])
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, *, status: str, counts: Mapping[str, Any] | None = None, requests: int = 0,
+                   retries: int = 0, errors: Sequence[Any] = (), at: datetime | None = None) -> None:
+        with self._tx() as s:
+            s.execute(update(SyncRunRow).where(*self._mine(SyncRunRow), SyncRunRow.id == run_id).values(
+                finished_at=utc(at), status=status, counts=dict(counts or {}), requests=requests,
+                retries=retries, errors=list(errors)))
+
+    def runs(self, limit: int = 20) -> list[SyncRun]:
+        """The latest runs, newest first."""
+        with self._tx() as s:
+            q = (select(SyncRunRow).where(*self._mine(SyncRunRow))
+                 .order_by(SyncRunRow.started_at.desc(), SyncRunRow.id.desc()).limit(limit))
+            return [SyncRun(r.id, r.mode, r.status, utc(r.started_at), utc(r.finished_at) if r.finished_at else None,
+                            r.counts, r.requests, r.retries, r.errors) for r in s.scalars(q)]
+
+    def record_skipped(self, kind: str, remote_id: str | int | None, reason: str, raw: Any,
+                       run_id: int | None = None, at: datetime | None = None) -> None:
+        with self._tx() as s:
+            s.add(SkippedRecordRow(connection_id=self.connection_id, run_id=run_id, kind=kind,
+                                   remote_id=None if remote_id is None else str(remote_id), reason=reason,
+                                   raw=raw, recorded_at=utc(at)))
+
+    def skipped(self) -> list[tuple[str, str | None, str]]:
+        """(kind, remote id, reason) of every dead letter, oldest first."""
+        with self._tx() as s:
+            q = (select(SkippedRecordRow.kind, SkippedRecordRow.remote_id, SkippedRecordRow.reason)
+                 .where(*self._mine(SkippedRecordRow)).order_by(SkippedRecordRow.id))
+            return [(k, r, why) for k, r, why in s.execute(q)]
+
+    def counts(self, *, live: bool = False) -> dict[str, int]:
+        """Rows per table for this connection (``live``: only rows without ``deleted_at``)."""
+        out = {}
+        with self._tx() as s:
+            for model in ENTITY_TABLES:
+                table = _table(model)
+                q = select(func.count()).select_from(table).where(table.c.connection_id == self.connection_id)
+                if live and "deleted_at" in table.c:
+                    q = q.where(table.c.deleted_at.is_(None))
+                out[table.name] = s.scalar(q) or 0
+        return out
+
+    # helpers ------------------------------------------------------------------------------------
+    def _mine(self, model: Any) -> list[ColumnElement[bool]]:
+        return [model.connection_id == self.connection_id]
+
+    def _scoped(self, row: Row) -> Row:
+        return {"connection_id": self.connection_id, **row}
+
+    def _stamp(self, rows: Iterable[Row], at: datetime | None) -> list[Row]:
+        when = utc(at)
+        return [{"connection_id": self.connection_id, **r, "synced_at": when, "deleted_at": None} for r in rows]
+
+    def _upsert_all(self, model: type[Base], rows: Iterable[Row], at: datetime | None, complete: bool) -> int:
+        with self._tx() as s:
+            if complete:
+                return self._replace(s, model, list(rows), at, None)
+            stamped = self._stamp(rows, at)
+            _upsert(s, _table(model), stamped)
+            return len(stamped)
+
+    def _replace(self, s: Session, model: type[Base], rows: list[Row], at: datetime | None,
+                 scope: ColumnElement[bool] | None) -> int:
+        """Upsert ``rows`` and soft-delete the live rows in ``scope`` that are not among them."""
+        table = _table(model)
+        stamped = self._stamp(rows, at)
+        _upsert(s, table, stamped)
+        keys = [c for c in table.primary_key.columns if c.name != "connection_id"]
+        kept = {tuple(r[c.name] for c in keys) for r in stamped}
+        q = select(*keys).where(table.c.connection_id == self.connection_id, table.c.deleted_at.is_(None))
+        if scope is not None:
+            q = q.where(scope)
+        gone = [tuple(k) for k in s.execute(q) if tuple(k) not in kept]
+        for chunk in _chunks(gone, _MAX_ROWS):
+            s.execute(update(table).where(table.c.connection_id == self.connection_id, tuple_(*keys).in_(chunk))
+                      .values(deleted_at=utc(at)))
+        return len(stamped)
+
+
+class SyncTx(_Ops):
+    """The operations inside one open transaction (from ``SyncRepo.transaction()``)."""
+
+    def __init__(self, session: Session, connection_id: int) -> None:
+        self._session = session
+        self.connection_id = connection_id
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        yield self._session
+
+
+class SyncRepo(_Ops):
+    """Synced data of one connection. Each call is its own transaction; see ``transaction()``."""
+
+    def __init__(self, store: Store, connection_id: int) -> None:
+        self.store = store
+        self.connection_id = connection_id
+
+    def __repr__(self) -> str:
+        return f"SyncRepo({self.store!r}, connection_id={self.connection_id})"
+
+    @contextmanager
+    def transaction(self) -> Iterator[SyncTx]:
+        """One transaction for several operations: all are committed together, or none."""
+        with self.store.session() as session:
+            yield SyncTx(session, self.connection_id)
+
+    def _tx(self) -> AbstractContextManager[Session]:
+        return self.store.session()
+
+
+def _checkpoint(row: CheckpointRow) -> Checkpoint:
+    return Checkpoint(row.project_key, row.project_id, row.updated_ms, row.issue_id, row.fingerprint,
+                      row.completed, utc(row.updated_at))
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _insert_for(s: Session) -> Callable[[Table], Any]:
+    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+Guard = Callable[[Any], ColumnElement[bool]]
+"""Given the statement's ``excluded`` row, a condition the existing row must meet to be updated."""
+
+
+def _upsert(s: Session, table: Table, rows: list[Row], guard: Guard | None = None) -> None:
+    """INSERT … ON CONFLICT (primary key) DO UPDATE, as one cached statement executed over all rows
+    (SQLAlchemy batches them into multi-row VALUES under each driver's parameter limit). Later
+    duplicates of a key win: PostgreSQL refuses to update one row twice in a statement."""
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    unique = list({tuple(r[k] for k in keys): r for r in rows}.values())
+    stmt = _insert_for(s)(table)
+    changes = {c: stmt.excluded[c] for c in unique[0] if c not in keys}
+    where = guard(stmt.excluded) if guard is not None else None
+    s.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes, where=where), unique)

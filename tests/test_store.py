@@ -1,0 +1,427 @@
+"""The sync store: records parsed from real Jira JSON (both flavours), migrations equal to the models,
+dialect-native upserts, soft deletes, atomic checkpoints — every store test on SQLite and PostgreSQL.
+
+PostgreSQL tests run against ``JIRASYNC_TEST_PG`` (default ``postgresql://postgres@127.0.0.1:5432/test``)
+in a schema of their own, dropped afterwards; they skip with a message when no server answers.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import inspect
+
+from jiraemu import EmulatorServer
+from jirasync.exceptions import RecordError
+from jirasync.records import (
+    BoardRecord,
+    CommentRecord,
+    FieldRecord,
+    GroupMemberRecord,
+    HistoryRecord,
+    IssueLinkRecord,
+    IssueRecord,
+    PermissionGrantRecord,
+    ProjectRecord,
+    RoleActorRecord,
+    SecurityLevelRecord,
+    SprintRecord,
+    UserRecord,
+    WorklogRecord,
+    epoch_ms,
+    parse_time,
+)
+from jirasync.store import Base, ConnectionRow, Store
+from jirasync.store.models import CommentRow, IssueRow
+from jirasync.store.repo import SyncRepo
+from tests.conftest import basic
+
+FIXTURES = Path("/work/shared/reference/fixtures")
+PG_URL = os.environ.get("JIRASYNC_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text())
+
+
+# -- stores on both databases ---------------------------------------------------------------------
+
+
+def _pg_reachable() -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=2):
+            return None
+    except Exception as exc:  # any failure means: no server to test against
+        return f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set JIRASYNC_TEST_PG to run these"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('store')}/jirasync.db"
+        return
+    why = _pg_reachable()
+    if why:
+        pytest.skip(why)
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="module")
+def store(db_url: str) -> Iterator[Store]:
+    s = Store(db_url)
+    s.migrate()
+    yield s
+    s.close()
+
+
+def new_connection(store: Store) -> int:
+    """Tests share a database per module and isolate by connection (as real connections are)."""
+    with store.session() as s:
+        row = ConnectionRow(name=f"c-{uuid.uuid4().hex[:10]}", url="https://x.example", deployment="Cloud",
+                            auth_method="api-token", secrets="-", options={})
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+@pytest.fixture
+def repo(store: Store) -> SyncRepo:
+    return SyncRepo(store, new_connection(store))
+
+
+# -- records from real Jira JSON ------------------------------------------------------------------
+
+
+def test_times_parse_every_jira_form_to_utc() -> None:
+    assert parse_time("2026-01-02T03:04:05.678-0700") == datetime(2026, 1, 2, 10, 4, 5, 678000, tzinfo=UTC)
+    assert parse_time("2016-04-28T05:08:48.543-07:00") == datetime(2016, 4, 28, 12, 8, 48, 543000, tzinfo=UTC)
+    assert parse_time("2021-02-24T06:43:47.075+0000").tzinfo is UTC
+    assert parse_time(1492070429) == datetime(1970, 1, 18, 6, 27, 50, 429000, tzinfo=UTC)  # epoch ms
+    assert epoch_ms(parse_time("2011-12-14T10:26:06.030+1300")) == 1323811566030
+    with pytest.raises(ValueError, match="no UTC offset"):
+        parse_time("2026-01-02T03:04:05")
+
+
+def test_dc_issue_fixture_parses() -> None:
+    data = fixture("datacenter-v2/issue.get.jira-ruby.json")
+    issue = IssueRecord.from_json(data, cloud=False, to_markdown=lambda v: f"md:{v}")
+    assert (issue.id, issue.key, issue.project_id, issue.project_key) == (10002, "SAMPLEPROJECT-1", 10001, "SAMPLEPROJECT")
+    assert issue.updated == datetime(2011, 12, 13, 21, 26, 6, 30000, tzinfo=UTC)
+    assert issue.updated_ms == 1323811566030
+    assert issue.assignee_id == issue.reporter_id == "admin"  # DC: key, falling back to name
+    assert (issue.status, issue.priority, issue.issue_type) == ("Open", "Major", "Task")
+    assert issue.due_date is not None and issue.due_date.isoformat() == "2011-12-14"
+    assert issue.components == ("Jamflam", "Jammy")
+    assert (issue.comment_total, issue.worklog_total, issue.comments_complete) == (0, 0, True)
+    assert issue.description_raw is None and issue.description_md is None
+    assert issue.raw is data
+
+
+def test_cloud_issue_fixture_parses_children_and_names_bad_fields() -> None:
+    data = fixture("cloud-v3/issue.get.go-atlassian.json")
+    # The documentation example lacks `updated` (every real response has it): the error names it.
+    with pytest.raises(RecordError, match=r"issue 10002: fields\.updated: missing"):
+        IssueRecord.from_json(data, cloud=True)
+    data = copy.deepcopy(data)
+    data["fields"]["updated"] = "2026-01-02T03:04:05.678-0700"
+    with pytest.raises(RecordError, match=r"fields\.issuelinks\[0\]\.outwardIssue\.id: expected an integer, got '10004L'"):
+        IssueRecord.from_json(data, cloud=True)
+    data["fields"]["issuelinks"][0]["outwardIssue"]["id"] = "10004"
+    data["fields"]["customfield_10010"] = {"value": "x"}
+    data["fields"]["customfield_10011"] = None
+    issue = IssueRecord.from_json(data, cloud=True, to_markdown=lambda adf: "MD")
+    assert issue.updated_ms == epoch_ms(datetime(2026, 1, 2, 10, 4, 5, 678000, tzinfo=UTC))
+    assert issue.description_raw["type"] == "doc" and issue.description_md == "MD"
+    assert issue.custom == {"customfield_10010": {"value": "x"}}
+    [comment] = issue.comments
+    assert comment.author_id == "5b10a2844c20165700ede21g" and comment.body_md == "MD"
+    assert (comment.visibility_type, comment.visibility_value) == ("role", "Administrators")
+    [attachment] = issue.attachments
+    assert (attachment.id, attachment.filename, attachment.size, attachment.content_sha256) == (10000, "picture.jpg", 23123, None)
+    out, inward = issue.links
+    assert (out.source_issue_id, out.target_issue_id) == (10002, 10004)  # ED-1 --depends on--> PR-2
+    assert (inward.source_issue_id, inward.target_issue_id) == (10004, 10002)
+    assert issue.original_estimate_seconds == 600 and issue.time_spent_seconds == 400
+
+
+def test_comment_pages_parse_in_both_flavours() -> None:
+    cloud = [CommentRecord.from_json(7, c, True, str) for c in fixture("cloud-v3/issue-comments.page.go-atlassian.json")["comments"]]
+    dc = [CommentRecord.from_json(7, c, False, str) for c in fixture("datacenter-v2/issue-comments.page.jira-ruby.json")["comments"]]
+    assert cloud[0].body_raw["type"] == "doc" and cloud[0].created == datetime(2021, 2, 26, 1, 45, 3, 821000, tzinfo=UTC)
+    assert [c.body_raw for c in dc] == ["This is a comment. Creative.", "new comment"]
+    assert [c.body_md for c in dc] == ["This is a comment. Creative.", "new comment"]
+    assert dc[0].updated == datetime(2012, 1, 12, 2, 15, 13, 74000, tzinfo=UTC) and dc[0].author_id == "admin"
+
+
+def test_reference_data_fixtures_parse() -> None:
+    users = [UserRecord.from_json(u, True) for u in fixture("cloud-v3/users.get.go-atlassian.json")]
+    assert users[0].id == "5b10a2844c20165700ede21g" and users[0].email is None and users[0].active is False
+    members = fixture("cloud-v3/group-member.get.go-atlassian.json")["values"]
+    assert [GroupMemberRecord.from_json("jira-administrators", m, True).user_id for m in members] == [
+        "5b10a2844c20165700ede21g", "5b10a0effa615349cb016cd8"]
+    assert UserRecord.from_json(members[0], True).email == "mia@example.com"
+    dc_user = UserRecord.from_json({"name": "jsmith", "displayName": "J", "active": True}, False)
+    assert (dc_user.id, dc_user.name) == ("jsmith", "jsmith")
+    fields = [FieldRecord.from_json(f, True) for f in fixture("cloud-v3/fields.get.go-atlassian.json")]
+    assert any(f.custom and f.id.startswith("customfield_") for f in fields)
+    project = ProjectRecord.from_json(fixture("cloud-v3/project.get.go-atlassian.json"), True)
+    assert (project.id, project.key, project.lead_id) == (10000, "EX", "5b10a2844c20165700ede21g")
+    actors = RoleActorRecord.from_role_json(10000, fixture("cloud-v3/project-role.get.go-atlassian.json"), True)
+    assert [(a.role_name, a.actor_type, a.actor_value) for a in actors] == [
+        ("Developers", "group", "jira-developers"), ("Developers", "user", "5b10a2844c20165700ede21g")]
+    levels = [SecurityLevelRecord.from_json(lv, True) for lv in fixture("cloud-v3/project-securitylevel.get.go-atlassian.json")["levels"]]
+    assert [lv.id for lv in levels] == [100000, 100001]
+    boards = [BoardRecord.from_json(b, False) for b in fixture("cloud-v2-or-server/boards.get.go-jira.json")["values"]]
+    assert boards[-1].project_key == "AP" and boards[0].project_id is None
+    sprints = [SprintRecord.from_json(s, False) for s in fixture("datacenter-v2/board.get.jira-ruby.json")["values"]]
+    assert sprints[0].complete_date == datetime(2016, 5, 8, 8, 5, 31, 959000, tzinfo=UTC) and sprints[2].start_date is None
+    changes = fixture("spec-examples/get_issue_issueIdOrKey_changelog.200.json")["values"]
+    history = HistoryRecord.from_json(10002, changes[0], True)
+    assert history.items[0].to_string == "label-1" and history.items[0].seq == 0
+    bulk = fixture("spec-examples/post_changelog_bulkfetch.200.json")["issueChangeLogs"][0]["changeHistories"][0]
+    assert HistoryRecord.from_json(1, bulk, True).created == datetime(1970, 1, 18, 6, 27, 50, 429000, tzinfo=UTC)
+
+
+def test_malformed_records_name_the_field() -> None:
+    with pytest.raises(RecordError, match=r"project 1: key: missing"):
+        ProjectRecord.from_json({"id": "1"}, True)
+    with pytest.raises(RecordError, match=r"user: accountId: missing"):
+        UserRecord.from_json({"name": "x"}, True)
+    with pytest.raises(RecordError, match=r"worklog 5: started: expected a timestamp"):
+        WorklogRecord.from_json(1, {"id": "5", "started": "yesterday"}, True)
+    with pytest.raises(RecordError, match=r"permission grant 3: holder\.type: missing"):
+        PermissionGrantRecord.from_json(1, {"id": 3, "permission": "BROWSE_PROJECTS", "holder": {}}, True)
+    with pytest.raises(RecordError, match=r"issue link: \(record\): expected a JSON object"):
+        IssueLinkRecord.from_json(1, ["not", "an", "object"], True)
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_every_issue_the_emulator_serves_parses(flavor: str) -> None:
+    """What the sync engine will really see: a search page of generated issues, all fields, both flavours."""
+    server = EmulatorServer(_emu_config(flavor))
+    server.start()
+    try:
+        cloud = flavor == "cloud"
+        headers = basic("admin@example.com", "emulator-token") if cloud else {"Authorization": "Bearer emulator-pat"}
+        path, body = ("/rest/api/3/search/jql", {"jql": "project is not EMPTY order by id", "fields": ["*all"], "maxResults": 100}) if cloud \
+            else ("/rest/api/2/search", {"jql": "order by id", "fields": ["*all"], "maxResults": 100})
+        with httpx.Client(base_url=server.url, headers=headers, timeout=30) as client:
+            page = client.post(path, json=body).raise_for_status().json()
+        issues = [IssueRecord.from_json(i, cloud, to_markdown=lambda v: "md") for i in page["issues"]]
+        assert len(issues) > 10
+        assert all(i.updated.tzinfo is UTC and i.created is not None for i in issues)
+        assert any(i.custom for i in issues) and any(i.comments for i in issues)
+        assert all(i.description_md == "md" for i in issues if i.description_raw is not None)
+        assert isinstance(next(i for i in issues if i.description_raw).description_raw, dict if cloud else str)
+    finally:
+        server.stop()
+
+
+def _emu_config(flavor: str) -> Any:
+    from jiraemu import EmuConfig
+
+    return EmuConfig(flavor=flavor, projects=2, issues=40, users=8)
+
+
+# -- migrations -----------------------------------------------------------------------------------
+
+
+def test_migrations_build_exactly_the_models_and_are_idempotent(store: Store) -> None:
+    store.migrate()  # already at head: a no-op
+    with store.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        assert compare_metadata(ctx, Base.metadata) == []
+        assert ctx.get_current_revision() == "0002"
+    tables = set(inspect(store.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+
+
+# -- the repository -------------------------------------------------------------------------------
+
+
+def issue(iid: int, project: int = 100, updated_ms: int = 1_000, key: str | None = None, **fields: Any) -> IssueRecord:
+    """A minimal issue as Jira would send it, through the real parser."""
+    updated = datetime.fromtimestamp(updated_ms / 1000, tz=timezone(timedelta(hours=-7)))
+    data = {"id": str(iid), "key": key or f"P{project}-{iid}", "fields": {
+        "project": {"id": str(project), "key": f"P{project}"}, "summary": f"issue {iid}",
+        "updated": updated.isoformat(timespec="milliseconds"), "created": "2025-01-01T00:00:00.000+0000",
+        "labels": ["a"], "customfield_10001": 3, **fields}}
+    return IssueRecord.from_json(data, cloud=True)
+
+
+def comment(cid: int, issue_id: int, text: str = "hi") -> CommentRecord:
+    return CommentRecord.from_json(issue_id, {"id": str(cid), "body": text, "author": {"accountId": "u1"},
+                                              "created": "2025-01-01T00:00:00.000+0000"}, True, str.upper)
+
+
+def test_upserting_the_same_page_twice_changes_nothing(repo: SyncRepo) -> None:
+    page = [issue(i, updated_ms=1_000 + i) for i in range(1, 51)]
+    repo.upsert_issues(page, T0)
+    first = (repo.issues_dump(), repo.counts())
+    repo.upsert_issues(page, T0 + timedelta(minutes=1))
+    assert (repo.issues_dump(), repo.counts()) == first
+    assert first[1]["issues"] == 50
+    assert repo.issue_updated_map(100)[7] == 1_007
+    with repo.store.session() as s:
+        row = s.get(IssueRow, (repo.connection_id, 7))
+        assert row is not None and row.custom == {"customfield_10001": 3} and row.labels == ["a"]
+        assert row.raw is not None and row.raw["key"] == "P100-7"
+
+
+def test_a_moved_issue_keeps_one_row_and_comes_back_to_life(repo: SyncRepo) -> None:
+    repo.upsert_issues([issue(1, project=100, updated_ms=1_000)], T0)
+    repo.mark_issues([1], "moved", T0)
+    assert repo.live_issue_ids(100) == set()
+    repo.upsert_issues([issue(1, project=200, updated_ms=2_000, key="P200-9")], T0)
+    [row] = repo.issues_dump()
+    assert (row.key, row.project_id, row.project_key, row.deleted_reason) == ("P200-9", 200, "P200", None)
+    assert repo.live_issue_ids(200) == {1} and repo.live_issue_ids(100) == set()
+    # a stale snapshot from the old project's page (older updated) does not move it back
+    repo.upsert_issues([issue(1, project=100, updated_ms=1_000)], T0)
+    assert repo.issues_dump()[0].project_id == 200
+
+
+def test_mark_issues_records_the_reason(repo: SyncRepo) -> None:
+    repo.upsert_issues([issue(i) for i in (1, 2, 3)], T0)
+    assert repo.mark_issues([1], "deleted", T0) == 1
+    repo.mark_issues([2], "permission_lost", T0)
+    repo.mark_issues([2], "deleted", T0 + timedelta(hours=1))  # the audit log knows better later
+    reasons = {d.id: d.deleted_reason for d in repo.issues_dump()}
+    assert reasons == {1: "deleted", 2: "deleted", 3: None}
+    assert repo.counts(live=True)["issues"] == 1
+    with pytest.raises(ValueError, match="reason must be one of"):
+        repo.mark_issues([3], "gone", T0)  # type: ignore[arg-type]
+
+
+def test_children_replace_soft_deletes_the_missing_ones(repo: SyncRepo) -> None:
+    repo.upsert_issues([issue(1), issue(2)], T0)
+    link = IssueLinkRecord.from_json(1, {"id": "50", "type": {"id": "1", "name": "Blocks"}, "outwardIssue": {"id": "2"}}, True)
+    history = HistoryRecord.from_json(1, {"id": "70", "created": "2025-01-01T00:00:00.000+0000",
+                                          "items": [{"field": "status", "fromString": "Open", "toString": "Done"}]}, True)
+    repo.replace_issue_children(1, comments=[comment(10, 1), comment(11, 1)], links=[link], histories=[history], at=T0)
+    repo.replace_issue_children(2, comments=[comment(20, 2)], at=T0)
+    assert repo.counts(live=True)["comments"] == 3 and repo.counts()["changelog_items"] == 1
+    # comment 11 was deleted in Jira; the link was removed (seen from the other issue)
+    repo.replace_issue_children(1, comments=[comment(10, 1, "edited")], at=T0 + timedelta(minutes=5))
+    repo.replace_issue_children(2, links=[], at=T0 + timedelta(minutes=5))
+    live = repo.counts(live=True)
+    assert (live["comments"], live["issue_links"], repo.counts()["comments"]) == (2, 0, 3)
+    # an issue's comments are never touched by another issue's replace; None leaves a kind alone
+    repo.replace_children([1, 2], worklogs=[], at=T0)
+    assert repo.counts(live=True)["comments"] == 2
+    with repo.store.session() as s:
+        row = s.get(CommentRow, (repo.connection_id, 10))
+        assert row is not None and row.body_md == "EDITED" and row.deleted_at is None
+
+
+def test_checkpoint_is_saved_with_its_data_or_not_at_all(repo: SyncRepo) -> None:
+    assert repo.get_checkpoint("P100") is None
+    with pytest.raises(RuntimeError, match="killed"), repo.transaction() as tx:
+        tx.upsert_issues([issue(1), issue(2)], T0)
+        tx.save_checkpoint("P100", project_id=100, updated_ms=1_000, issue_id=2, fingerprint="f1")
+        raise RuntimeError("killed mid-page")
+    assert repo.get_checkpoint("P100") is None and repo.issues_dump() == []
+    with repo.transaction() as tx:
+        tx.upsert_issues([issue(1), issue(2)], T0)
+        tx.save_checkpoint("P100", project_id=100, updated_ms=1_000, issue_id=2, fingerprint="f1", at=T0)
+    cp = repo.get_checkpoint("P100")
+    assert cp is not None and (cp.updated_ms, cp.issue_id, cp.fingerprint, cp.completed) == (1_000, 2, "f1", False)
+    assert cp.updated_at == T0 and len(repo.issues_dump()) == 2
+    repo.save_checkpoint("P100", project_id=100, updated_ms=5_000, issue_id=9, fingerprint="f1", completed=True)
+    assert [c.updated_ms for c in repo.checkpoints()] == [5_000]
+    repo.delete_checkpoints(["P100"])
+    assert repo.checkpoints() == []
+
+
+def test_runs_skipped_records_and_reference_data(repo: SyncRepo) -> None:
+    run = repo.start_run("full", T0)
+    repo.record_skipped("issue", 42, "fields.updated: missing", {"id": "42"}, run_id=run)
+    repo.finish_run(run, status="ok", counts={"issues": 3}, requests=7, retries=1, errors=[], at=T0 + timedelta(seconds=9))
+    [r] = repo.runs()
+    assert (r.mode, r.status, r.counts, r.requests, r.retries, r.finished_at) == (
+        "full", "ok", {"issues": 3}, 7, 1, T0 + timedelta(seconds=9))
+    assert repo.skipped() == [("issue", "42", "fields.updated: missing")]
+    users = [UserRecord.from_json(u, True) for u in fixture("cloud-v3/users.get.go-atlassian.json")]
+    repo.upsert_users(users, T0)
+    repo.upsert_users(users[:1], T0, complete=True)  # the second user is gone from Jira
+    assert (repo.counts()["users"], repo.counts(live=True)["users"]) == (2, 1)
+    actors = RoleActorRecord.from_role_json(10000, fixture("cloud-v3/project-role.get.go-atlassian.json"), True)
+    repo.replace_project_roles(10000, actors, T0)
+    repo.replace_project_roles(10000, actors[:1], T0)
+    assert repo.counts(live=True)["project_roles"] == 1
+    grants = [PermissionGrantRecord.from_json(1, {"id": 5, "permission": "BROWSE_PROJECTS",
+                                                  "holder": {"type": "group", "parameter": "jira-users"}}, True)]
+    repo.replace_permission_grants(1, grants, T0)
+    repo.set_project_permission_schemes({10000: 1}, T0)
+    repo.replace_sprint_issues(3, [1, 2], T0)
+    repo.replace_sprint_issues(3, [2], T0)
+    live = repo.counts(live=True)
+    assert (live["permission_grants"], live["project_permission_scheme"], live["issue_sprints"]) == (1, 1, 1)
+
+
+def test_large_batches_stay_under_parameter_limits(repo: SyncRepo) -> None:
+    page = [issue(i, updated_ms=10_000 + i) for i in range(1, 2_501)]
+    repo.upsert_issues(page + page[:10], T0)  # duplicates in one batch: the last one wins
+    repo.mark_issues(range(1, 2_001), "permission_lost", T0)
+    assert repo.counts(live=True)["issues"] == 500
+
+
+# -- convergence property -------------------------------------------------------------------------
+
+_op = st.one_of(
+    st.tuples(st.just("upsert"), st.integers(1, 6), st.sampled_from([100, 200]), st.integers(0, 4)),
+    st.tuples(st.just("mark"), st.integers(1, 6), st.sampled_from(["deleted", "moved", "permission_lost"]), st.just(0)),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(_op, max_size=12))
+def test_random_upserts_and_deletes_converge_to_the_model(store: Store, ops: list[tuple[str, int, Any, int]]) -> None:
+    repo = SyncRepo(store, new_connection(store))
+    model: dict[int, tuple[int, int, str | None]] = {}  # id -> (project, updated_ms, deleted_reason)
+    for kind, iid, arg, version in ops:
+        if kind == "upsert":
+            if iid not in model or model[iid][1] <= version:
+                model[iid] = (arg, version, None)
+            repo.upsert_issues([issue(iid, project=arg, updated_ms=version)], T0)
+        elif iid in model:
+            model[iid] = (model[iid][0], model[iid][1], arg)
+            repo.mark_issues([iid], arg, T0)
+        else:
+            assert repo.mark_issues([iid], arg, T0) == 0
+    got = {d.id: (d.project_id, d.updated_ms, d.deleted_reason) for d in repo.issues_dump()}
+    assert got == model
+    for project in (100, 200):
+        assert repo.live_issue_ids(project) == {i for i, (p, _, why) in model.items() if p == project and why is None}
+
+
+def test_records_are_values() -> None:
+    a = issue(1)
+    assert replace(a, summary="x") != a and issue(1) == a  # raw is not part of equality
