@@ -1,0 +1,431 @@
+"""The sync engine: ``Syncer(connections, name).run(full=False, projects=None) -> SyncSummary``.
+
+One run, in order:
+
+1. reference data (fields, projects, users, groups and members, project roles, permission
+   schemes and grants, security levels, boards, sprints) — concurrently, each stream declared in
+   ``jirasync.sync.streams``;
+2. deletions — an id-only reconciliation per project (``jirasync.sync.deletions``), before the
+   issue search so a moved issue is still under its old project in the store when we look;
+3. issues per project (a few projects concurrently): full when there is no checkpoint, the filters
+   changed (fingerprint) or ``full=True``; otherwise the window since the checkpoint. Every page is
+   committed with its children and its checkpoint in one transaction;
+4. open sprints' issue lists; the run's counts, requests and retries in ``sync_runs``.
+
+Error policy (one place, ``_guard``): a ``RecordError`` is skipped and stored as a dead letter; a
+``RetriableError`` that survived the client's retries, or a ``FatalError``, ends the run — except
+on an optional stream (a permission the user lacks), which is skipped and listed in ``errors``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from jirasync.client import ClientOptions, JiraClient
+from jirasync.connections import Connection, Connections
+from jirasync.exceptions import ConfigError, JiraError, RecordError
+from jirasync.records import (
+    GroupRecord,
+    PermissionGrantRecord,
+    PermissionSchemeRecord,
+    ProjectRecord,
+    SprintRecord,
+)
+from jirasync.store import ConnectionRow
+from jirasync.store.repo import SyncRepo
+from jirasync.sync import deletions, issues
+from jirasync.sync.cursor import DEFAULT_OVERLAP, Window
+from jirasync.sync.progress import Progress
+from jirasync.sync.sink import Cursor, commit_page
+from jirasync.sync.streams import AGILE, read_stream, streams_for
+
+T = TypeVar("T")
+FINGERPRINT_VERSION = "issues-v1"
+PROJECT_CONCURRENCY = 3
+
+
+@dataclass
+class ProjectSummary:
+    key: str
+    id: int
+    mode: str  # full | incremental
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0  # seen again in the overlap window, not refetched
+    deleted: int = 0
+    moved: int = 0
+    permission_lost: int = 0
+    skipped: int = 0
+
+
+COUNTS = ("new", "updated", "unchanged", "deleted", "moved", "permission_lost", "skipped")
+
+
+@dataclass
+class SyncSummary:
+    connection: str
+    mode: str
+    run_id: int | None = None
+    status: str = "running"
+    projects: list[ProjectSummary] = field(default_factory=list)
+    reference: dict[str, int] = field(default_factory=dict)  # records per reference stream
+    requests: int = 0
+    retries: int = 0
+    duration_s: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(p, name)) for p in self.projects)
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.total(name) for name in COUNTS}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "connection": self.connection, "mode": self.mode, "run_id": self.run_id, "status": self.status,
+            **self.counts(), "requests": self.requests, "retries": self.retries,
+            "duration_s": round(self.duration_s, 3), "projects": [asdict(p) for p in self.projects],
+            "reference": dict(self.reference), "errors": list(self.errors),
+        }
+
+
+def fingerprint(conn: Connection) -> str:
+    """What the issue windows depend on: a change means the cursors no longer describe the data."""
+    filters = conn.options.get("filters") or {}
+    text = json.dumps({"v": FINGERPRINT_VERSION, "filters": filters}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def connection_id(connections: Connections, name: str) -> int:
+    with connections.store.session() as s:
+        found = s.scalar(select(ConnectionRow.id).where(ConnectionRow.name == name))
+    if found is None:
+        connections.get(name)  # raises ConnectionNotFound
+        raise AssertionError("unreachable")
+    return int(found)
+
+
+@dataclass
+class _Known:
+    updated_ms: int
+    project_id: int
+
+
+class Syncer:
+    def __init__(
+        self,
+        connections: Connections,
+        name: str,
+        *,
+        options: ClientOptions | None = None,
+        overlap: timedelta = DEFAULT_OVERLAP,
+        project_concurrency: int = PROJECT_CONCURRENCY,
+        reference: bool = True,
+    ) -> None:
+        self.connections = connections
+        self.name = name
+        self.options = options
+        self.overlap = overlap
+        self.project_concurrency = project_concurrency
+        self.reference = reference
+
+    def __repr__(self) -> str:
+        return f"Syncer({self.name!r})"
+
+    async def run(self, full: bool = False, projects: list[str] | None = None, progress: Progress | None = None) -> SyncSummary:
+        conn = self.connections.get(self.name)
+        repo = SyncRepo(self.connections.store, connection_id(self.connections, self.name))
+        summary = SyncSummary(self.name, "full" if full else "incremental")
+        started = time.monotonic()
+        summary.run_id = repo.start_run("full" if full else "incremental")
+        client: JiraClient | None = None
+        try:
+            async with self.connections.client(self.name, self.options) as client:
+                run = _Run(self, conn, repo, client, summary, full, progress)
+                await run.execute(projects)
+            summary.status = "ok"
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            summary.status = "interrupted"
+            raise
+        except Exception as exc:
+            summary.status = "failed"
+            summary.errors.append(str(exc))
+            raise
+        finally:
+            summary.duration_s = time.monotonic() - started
+            if client is not None:
+                summary.requests, summary.retries = client.stats.requests, client.stats.retries
+            if any(p.mode == "full" for p in summary.projects):
+                summary.mode = "full" if all(p.mode == "full" for p in summary.projects) else "mixed"
+            repo.finish_run(summary.run_id, status=summary.status, counts={**summary.counts(), "reference": summary.reference},
+                            requests=summary.requests, retries=summary.retries, errors=summary.errors)
+        return summary
+
+
+class _Run:
+    """The state of one run (kept off ``Syncer`` so a Syncer can run again)."""
+
+    def __init__(self, syncer: Syncer, conn: Connection, repo: SyncRepo, client: JiraClient, summary: SyncSummary,
+                 full: bool, progress: Progress | None) -> None:
+        self.s = syncer
+        self.conn = conn
+        self.repo = repo
+        self.client = client
+        self.summary = summary
+        self.full = full
+        self.progress = progress
+        self.cloud = conn.is_cloud
+        self.v = conn.api_version
+        self.fp = fingerprint(conn)
+        self.at = datetime.now(UTC)
+        self.ctx = issues.IssueContext(client, self.cloud, to_markdown=_markdown(self.cloud))
+        self.known: dict[int, _Known] = {}
+
+    # -- the run ---------------------------------------------------------------------------------
+    async def execute(self, wanted: list[str] | None) -> None:
+        visible = await self.sync_reference()
+        selected = self.select(visible, wanted)
+        self.known = {d.id: _Known(d.updated_ms, d.project_id) for d in self.repo.issues_dump() if d.deleted_reason is None}
+        for p in selected:
+            self.summary.projects.append(ProjectSummary(p.key, p.id, "pending"))
+        await self.sync_deletions(selected)
+        gate = asyncio.Semaphore(self.s.project_concurrency)
+
+        async def one(p: ProjectRecord, ps: ProjectSummary) -> None:
+            async with gate:
+                await self.sync_project(p, ps)
+
+        await asyncio.gather(*(one(p, ps) for p, ps in zip(selected, self.summary.projects, strict=True)))
+        if self.s.reference:
+            await self._guard("sprint issues", self.sync_sprint_issues(), None)
+        self.flush_skipped()
+
+    def select(self, visible: list[ProjectRecord], wanted: list[str] | None) -> list[ProjectRecord]:
+        filters = self.conn.options.get("filters") or {}
+        keys = wanted or filters.get("projects") or None
+        excluded = set(filters.get("exclude_projects") or [])
+        by_key = {p.key.upper(): p for p in visible if not p.archived}
+        if keys:
+            unknown = [k for k in keys if k.upper() not in by_key]
+            if unknown:
+                raise ConfigError("--project", f"{', '.join(unknown)}: no such project visible to this connection",
+                                  fix=f"pick from {', '.join(sorted(by_key)) or '(none)'}")
+            return [by_key[k.upper()] for k in keys if k.upper() not in excluded]
+        return [p for k, p in sorted(by_key.items()) if k not in excluded]
+
+    def window(self, p: ProjectRecord, cursor_ms: int | None) -> Window:
+        extra = (self.conn.options.get("filters") or {}).get("jql")
+        return Window(p.key, cursor_ms, self.conn.time_zone, extra, self.s.overlap)
+
+    # -- issues ----------------------------------------------------------------------------------
+    async def sync_project(self, p: ProjectRecord, ps: ProjectSummary) -> None:
+        cp = self.repo.get_checkpoint(p.key)
+        full = self.full or cp is None or cp.fingerprint != self.fp
+        ps.mode = "full" if full else "incremental"
+        cursor = Cursor(None, None, self.fp) if full or cp is None else Cursor(cp.updated_ms, cp.issue_id, self.fp)
+        window = self.window(p, cursor.updated_ms)
+        if self.progress is not None:
+            self.progress.start(p.key, await issues.approximate_count(self.ctx, window))
+        async for items in issues.search(self.ctx, window):
+            records = issues.parse_page(self.ctx, items)
+            fresh = [r for r in records if full or (k := self.known.get(r.id)) is None or k.updated_ms < r.updated_ms]
+            bundles = await issues.bundles(self.ctx, fresh)
+            if records:
+                last = max(records, key=lambda r: (r.updated_ms, r.id))
+                if cursor.updated_ms is None or last.updated_ms >= cursor.updated_ms:
+                    cursor = Cursor(last.updated_ms, last.id, self.fp)
+            commit_page(self.repo, p.key, p.id, bundles, cursor, self.at)
+            self.count(ps, fresh, len(records))
+            if self.progress is not None:
+                self.progress.advance(p.key, len(items))
+        commit_page(self.repo, p.key, p.id, [], Cursor(cursor.updated_ms, cursor.issue_id, self.fp, True), self.at)
+        if self.progress is not None:
+            self.progress.finish(p.key)
+
+    def count(self, ps: ProjectSummary, fresh: list[Any], seen: int) -> None:
+        for r in fresh:
+            before = self.known.get(r.id)
+            if before is None:
+                ps.new += 1
+            elif before.project_id != r.project_id:
+                ps.moved += 1
+            else:
+                ps.updated += 1
+            self.known[r.id] = _Known(r.updated_ms, r.project_id)
+        ps.unchanged += seen - len(fresh)
+
+    # -- deletions -------------------------------------------------------------------------------
+    async def sync_deletions(self, selected: list[ProjectRecord]) -> None:
+        in_scope = {p.id for p in selected}
+        summaries = {ps.id: ps for ps in self.summary.projects}
+        found = await asyncio.gather(*(
+            deletions.reconcile(self.client, self.cloud, self.window(p, None), p.id, self.repo.live_issue_ids(p.id))
+            for p in selected
+        ))
+        gone: dict[int, int] = {}  # issue id -> project id it was in
+        for p, rec in zip(selected, found, strict=True):
+            away = [i for i, dest in rec.moved.items() if dest not in in_scope]
+            if away:
+                self.repo.mark_issues(away, "moved", self.at)
+                summaries[p.id].moved += len(away)
+            gone.update(dict.fromkeys(rec.gone, p.id))
+        if not gone:
+            return
+        audited = await deletions.audited_deletions(self.client, self.audit_since(selected)) if self.cloud else None
+        by_reason: dict[str, list[int]] = {}
+        for issue_id, reason in deletions.reasons(set(gone), audited, True).items():
+            by_reason.setdefault(reason, []).append(issue_id)
+            ps = summaries[gone[issue_id]]
+            setattr(ps, reason, getattr(ps, reason) + 1)
+            self.known.pop(issue_id, None)
+        for reason, ids in by_reason.items():
+            self.repo.mark_issues(ids, reason, self.at)  # type: ignore[arg-type]
+
+    def audit_since(self, selected: list[ProjectRecord]) -> datetime | None:
+        """A deletion happened after the last time we saw the issue live: the oldest checkpoint."""
+        times = [cp.updated_at for p in selected if (cp := self.repo.get_checkpoint(p.key)) is not None]
+        return min(times) - timedelta(hours=1) if times else None
+
+    # -- reference data --------------------------------------------------------------------------
+    async def sync_reference(self) -> list[ProjectRecord]:
+        streams = streams_for(self.cloud)
+        projects: list[ProjectRecord] = await read_stream(self.client, streams["projects"], self.v, self.cloud)
+        self.repo.upsert_projects(projects, self.at, complete=True)
+        self.summary.reference["projects"] = len(projects)
+        if not self.s.reference:
+            return projects
+        await asyncio.gather(
+            self._guard("fields", self.sync_simple("fields", complete=True), None),
+            self._guard("users", self.sync_simple("users", complete=self.cloud), None),
+            self._guard("groups", self.sync_groups(), None),
+            self._guard("project roles", self.sync_roles(projects), None),
+            self._guard("permission schemes", self.sync_permission_schemes(), None),
+            self._guard("security levels", self.sync_security_levels(projects), None),
+            self._guard("boards", self.sync_boards(), None),
+        )
+        return projects
+
+    async def _read(self, name: str, parent: Any = None, url: str | None = None) -> list[Any]:
+        skipped: list[RecordError] = []
+        records = await read_stream(self.client, streams_for(self.cloud)[name], self.v, self.cloud, parent, skipped, url)
+        self.ctx.skipped.extend(skipped)
+        return records
+
+    async def sync_simple(self, name: str, complete: bool) -> None:
+        records = await self._read(name)
+        getattr(self.repo, f"upsert_{name}")(records, self.at, complete=complete)
+        self.summary.reference[name] = len(records)
+
+    async def sync_groups(self) -> None:
+        groups: list[GroupRecord] = await self._read("groups")
+        self.repo.upsert_groups(groups, self.at, complete=True)
+        members = await asyncio.gather(*(self._read("group_members", g) for g in groups))
+        for g, ms in zip(groups, members, strict=True):
+            self.repo.replace_group_members(g.name, ms, self.at)
+        self.summary.reference["groups"] = len(groups)
+        self.summary.reference["group_members"] = sum(len(m) for m in members)
+
+    async def sync_roles(self, projects: list[ProjectRecord]) -> None:
+        stream = streams_for(self.cloud)["role_actors"]
+
+        async def project_roles(p: ProjectRecord) -> None:
+            role_ids = await self._read("role_ids", p)
+            actors = await asyncio.gather(*(
+                self._read("role_actors", p, stream.url(self.v, p).replace("{role}", str(rid))) for rid in role_ids
+            ))
+            records = [a for group in actors for a in group]
+            self.repo.replace_project_roles(p.id, records, self.at)
+            self.summary.reference["role_actors"] = self.summary.reference.get("role_actors", 0) + len(records)
+
+        await asyncio.gather(*(project_roles(p) for p in projects))
+
+    async def sync_permission_schemes(self) -> None:
+        records = await self._read("permission_schemes")
+        schemes = [r for r in records if isinstance(r, PermissionSchemeRecord)]
+        self.repo.upsert_permission_schemes(schemes, self.at, complete=True)
+        for scheme in schemes:
+            grants = [g for g in records if isinstance(g, PermissionGrantRecord) and g.scheme_id == scheme.id]
+            self.repo.replace_permission_grants(scheme.id, grants, self.at)
+        self.summary.reference["permission_schemes"] = len(schemes)
+
+    async def sync_security_levels(self, projects: list[ProjectRecord]) -> None:
+        levels = await asyncio.gather(*(self._read("security_levels", p) for p in projects))
+        unique = {lv.id: lv for group in levels for lv in group}
+        self.repo.upsert_security_levels(list(unique.values()), self.at)
+        self.summary.reference["security_levels"] = len(unique)
+
+    async def sync_boards(self) -> None:
+        boards = await self._read("boards")
+        self.repo.upsert_boards(boards, self.at, complete=True)
+        scrum = [b for b in boards if b.type == "scrum"]
+        sprints = await asyncio.gather(*(self._read("sprints", b) for b in scrum))
+        unique = {s.id: s for group in sprints for s in group}
+        self.repo.upsert_sprints(list(unique.values()), self.at, complete=True)
+        self.sprints: list[SprintRecord] = list(unique.values())
+        self.summary.reference["boards"] = len(boards)
+        self.summary.reference["sprints"] = len(unique)
+
+    async def sync_sprint_issues(self) -> None:
+        """Issue lists of open sprints every run (every sprint on a full run): one request per sprint."""
+        for sprint in getattr(self, "sprints", []):
+            if sprint.state == "closed" and not self.full:
+                continue
+            ids: list[int] = []
+            async for page in _agile_pages(self.client, f"{AGILE}/sprint/{sprint.id}/issue"):
+                ids.extend(int(i["id"]) for i in page)
+            self.repo.replace_sprint_issues(sprint.id, ids, self.at)
+
+    # -- errors ----------------------------------------------------------------------------------
+    async def _guard(self, what: str, work: Awaitable[T], default: T) -> T:
+        """An optional part of the run: a Jira refusal is listed in ``errors``, not fatal."""
+        try:
+            return await work
+        except JiraError as exc:
+            if isinstance(exc, (asyncio.CancelledError,)):
+                raise
+            self.summary.errors.append(f"{what}: {exc}")
+            return default
+
+    def flush_skipped(self) -> None:
+        for exc in self.ctx.skipped:
+            self.repo.record_skipped(exc.kind, exc.remote_id, str(exc), None, run_id=self.summary.run_id)
+        if self.summary.projects:
+            self.summary.projects[0].skipped += len(self.ctx.skipped)
+        self.ctx.skipped.clear()
+
+
+async def _agile_pages(client: JiraClient, path: str) -> Any:
+    from jirasync.client import offset_pages
+
+    async for page in offset_pages(client, path, items="issues", params={"fields": "id"}, page_size=100):
+        yield page
+
+
+def _markdown(cloud: bool) -> Callable[[Any], str] | None:
+    """The content converter for this flavour, when the content package provides it."""
+    try:
+        from jirasync import content
+    except ImportError:  # pragma: no cover - content is optional while it is being built
+        return None
+    name = "adf_to_markdown" if cloud else "wiki_to_markdown"
+    convert = getattr(content, name, None)
+    if convert is None:
+        return None
+    ctx_cls = getattr(content, "MarkdownContext", None)
+    ctx = ctx_cls() if ctx_cls is not None else None
+
+    def to_markdown(value: Any) -> str:
+        if cloud and not isinstance(value, dict):
+            return str(value)
+        return str(convert(value, ctx) if ctx is not None else convert(value))
+
+    return to_markdown

@@ -1,0 +1,198 @@
+"""The issue stream: a JQL window per project, pages of issues, their children at the lowest cost.
+
+Search (Cloud): ``POST /rest/api/3/search/jql`` with ``fields=["*all"]``, 100 per page, token
+paging. Search (Data Center): ``GET /rest/api/2/search`` with ``expand=changelog``, up to 1000
+per page — walked as a *keyset* (each page re-asks from the last ``updated`` minute with the
+``startAt`` of the issues already seen there), because a plain ``startAt`` walk over a set
+ordered by ``updated`` skips an issue whenever an earlier one is edited during the walk.
+
+Children:
+
+* comments and worklogs — the page embedded in the issue; ``GET issue/{id}/comment`` (or
+  ``/worklog``), paged, only when ``total`` exceeds what was embedded;
+* changelogs — Cloud: one ``POST /changelog/bulkfetch`` for the page's changed issues (≤ 1000
+  ids, token paging); DC: ``expand=changelog`` on the search, and ``GET issue/{id}?expand=changelog``
+  only when the embedded histories are truncated;
+* attachments (metadata), links — from the issue's fields (sprint membership: see the engine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jirasync.client import JiraClient, offset_pages, token_pages
+from jirasync.exceptions import JiraError, RecordError
+from jirasync.records import (
+    CommentRecord,
+    HistoryRecord,
+    IssueRecord,
+    WorklogRecord,
+    epoch_ms,
+    parse_time,
+)
+from jirasync.sync.cursor import Window, literal_bound_ms
+from jirasync.sync.sink import IssueBundle
+
+CLOUD_PAGE = 100  # /search/jql's cap with fields=*all
+DC_PAGE = 1000  # jira.search.views.default.max
+CHILD_PAGE = 100
+BULK_CHANGELOG_IDS = 1000
+
+ToMarkdown = Callable[[Any], str]
+
+
+@dataclass
+class IssueContext:
+    client: JiraClient
+    cloud: bool
+    to_markdown: ToMarkdown | None = None
+    skipped: list[RecordError] = field(default_factory=list)
+
+    @property
+    def v(self) -> int:
+        return 3 if self.cloud else 2
+
+
+# -- search ----------------------------------------------------------------------------------------
+async def cloud_search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, Any]]]:
+    body = {"jql": window.jql(), "fields": ["*all"], "maxResults": CLOUD_PAGE}
+    async for page in token_pages(ctx.client, "/rest/api/3/search/jql", items="issues", body=body):
+        yield page
+
+
+async def dc_search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, Any]]]:
+    """Keyset walk: re-ask from the newest ``updated`` seen, skipping what this walk already read."""
+    seen: dict[int, int] = {}  # id -> updated_ms as read in this walk
+    current = window
+    while True:
+        bound = literal_bound_ms(current.cursor_ms, current.time_zone, current.overlap)
+        start = sum(1 for ms in seen.values() if bound is None or ms >= bound)
+        params = {"jql": current.jql(), "fields": "*all", "expand": "changelog", "startAt": start, "maxResults": DC_PAGE}
+        page = await ctx.client.get("/rest/api/2/search", params=params)
+        issues = list(page.get("issues") or [])
+        fresh = [i for i in issues if seen.get(int(i["id"])) != _updated_ms(i)]
+        if fresh:
+            yield fresh
+        for i in issues:
+            seen[int(i["id"])] = _updated_ms(i)
+        if not issues or start + len(issues) >= int(page.get("total") or 0):
+            return
+        newest = max(_updated_ms(i) for i in issues)
+        current = Window(window.project_key, newest, window.time_zone, window.extra_jql, window.overlap)
+
+
+def _updated_ms(item: dict[str, Any]) -> int:
+    try:
+        return epoch_ms(parse_time((item.get("fields") or {}).get("updated")))
+    except (RecordError, TypeError, ValueError):
+        return 0
+
+
+def search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, Any]]]:
+    return cloud_search(ctx, window) if ctx.cloud else dc_search(ctx, window)
+
+
+async def approximate_count(ctx: IssueContext, window: Window) -> int | None:
+    """How many issues the window holds, for the progress bar (one cheap request; None if refused)."""
+    try:
+        if ctx.cloud:
+            jql = window.jql().split(" ORDER BY", 1)[0]
+            return int((await ctx.client.post("/rest/api/3/search/approximate-count", json={"jql": jql}))["count"])
+        page = await ctx.client.get("/rest/api/2/search", params={"jql": window.jql(), "fields": "id", "maxResults": 0})
+        return int(page.get("total") or 0)
+    except (JiraError, KeyError, TypeError, ValueError):
+        return None
+
+
+# -- parsing -----------------------------------------------------------------------------------------
+def parse_page(ctx: IssueContext, items: list[dict[str, Any]]) -> list[IssueRecord]:
+    out = []
+    for item in items:
+        try:
+            out.append(IssueRecord.from_json(item, ctx.cloud, ctx.to_markdown))
+        except RecordError as exc:
+            ctx.skipped.append(exc)
+    return out
+
+
+# -- children ----------------------------------------------------------------------------------------
+async def _paged_children(ctx: IssueContext, issue: IssueRecord, kind: str) -> list[Any]:
+    path = f"/rest/api/{ctx.v}/issue/{issue.id}/{kind}"
+    parse = CommentRecord.from_json if kind == "comment" else WorklogRecord.from_json
+    out: list[Any] = []
+    async for page in offset_pages(ctx.client, path, items=f"{kind}s", page_size=CHILD_PAGE):
+        for item in page:
+            try:
+                out.append(parse(issue.id, item, ctx.cloud, ctx.to_markdown))
+            except RecordError as exc:
+                ctx.skipped.append(exc)
+    return out
+
+
+async def comments(ctx: IssueContext, issue: IssueRecord) -> list[CommentRecord]:
+    if issue.comments_complete:
+        return list(issue.comments)
+    return await _paged_children(ctx, issue, "comment")
+
+
+async def worklogs(ctx: IssueContext, issue: IssueRecord) -> list[WorklogRecord]:
+    if issue.worklogs_complete:
+        return list(issue.worklogs)
+    return await _paged_children(ctx, issue, "worklog")
+
+
+def _histories(ctx: IssueContext, issue_id: int, items: list[Any]) -> list[HistoryRecord]:
+    out = []
+    for item in items:
+        try:
+            out.append(HistoryRecord.from_json(issue_id, item, ctx.cloud))
+        except RecordError as exc:
+            ctx.skipped.append(exc)
+    return out
+
+
+async def cloud_changelogs(ctx: IssueContext, ids: list[int]) -> dict[int, list[HistoryRecord]]:
+    """Every history of ``ids``: one ``changelog/bulkfetch`` walk per 1000 issues."""
+    out: dict[int, list[HistoryRecord]] = {i: [] for i in ids}
+    for start in range(0, len(ids), BULK_CHANGELOG_IDS):
+        body = {"issueIdsOrKeys": [str(i) for i in ids[start:start + BULK_CHANGELOG_IDS]], "maxResults": 10000}
+        async for page in token_pages(ctx.client, "/rest/api/3/changelog/bulkfetch", items="issueChangeLogs", body=body):
+            for entry in page:
+                iid = int(entry["issueId"])
+                out.setdefault(iid, []).extend(_histories(ctx, iid, entry.get("changeHistories") or []))
+    return out
+
+
+async def dc_changelog(ctx: IssueContext, issue: IssueRecord) -> list[HistoryRecord]:
+    log = issue.raw.get("changelog") or {}
+    histories = list(log.get("histories") or [])
+    if int(log.get("total") or len(histories)) > len(histories):
+        full = await ctx.client.get(f"/rest/api/2/issue/{issue.id}", params={"expand": "changelog", "fields": "updated"})
+        histories = list(((full or {}).get("changelog") or {}).get("histories") or histories)
+    return _histories(ctx, issue.id, histories)
+
+
+async def changelogs(ctx: IssueContext, issues: list[IssueRecord]) -> list[list[HistoryRecord]]:
+    """Each issue's complete history list, oldest first."""
+    if ctx.cloud:
+        found = await cloud_changelogs(ctx, [i.id for i in issues])
+        return [sorted(found.get(i.id, []), key=lambda h: h.id) for i in issues]
+    return list(await asyncio.gather(*(dc_changelog(ctx, i) for i in issues)))
+
+
+async def bundles(ctx: IssueContext, issues: list[IssueRecord]) -> list[IssueBundle]:
+    """Complete every issue's children, concurrently (the client bounds the concurrency)."""
+    if not issues:
+        return []
+    comment_lists, worklog_lists, history_lists = await asyncio.gather(
+        asyncio.gather(*(comments(ctx, i) for i in issues)),
+        asyncio.gather(*(worklogs(ctx, i) for i in issues)),
+        changelogs(ctx, issues),
+    )
+    out = []
+    for issue, cs, ws, hs in zip(issues, comment_lists, worklog_lists, history_lists, strict=True):
+        out.append(IssueBundle(issue, list(cs), list(ws), list(hs)))
+    return out
