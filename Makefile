@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lint: venv
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench demo
 
 typecheck: venv
 	$(VENV)/bin/mypy src
@@ -26,7 +26,7 @@ pytest: venv
 test: lint typecheck pytest
 
 demo: venv
-	$(PY) -m jiraemu.demo
+	$(PY) demo/run.py
 
 emulator: venv
 	$(VENV)/bin/jiraemu serve --flavor cloud --port 8089 --seed 7 --projects 3 --issues 500

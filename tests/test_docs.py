@@ -25,3 +25,29 @@ def test_every_jiraemu_serve_option_is_documented() -> None:
 def test_readme_shows_the_two_setup_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
+
+
+def jirasync_options() -> dict[str, list[str]]:
+    import typer.main
+
+    from jirasync.cli import app
+
+    found: dict[str, list[str]] = {}
+
+    def walk(cmd: object, prefix: str) -> None:
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            found[prefix or "jirasync"] = [o for p in getattr(cmd, "params", []) for o in p.opts if o.startswith("--") and o != "--help"]
+            for name, sub in subs.items():
+                walk(sub, f"{prefix} {name}".strip())
+            return
+        found[prefix] = [o for p in getattr(cmd, "params", []) for o in p.opts if o.startswith("--") and o != "--help"]
+
+    walk(typer.main.get_command(app), "")
+    return found
+
+
+def test_every_jirasync_option_is_documented() -> None:
+    docs = "\n".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))
+    missing = [f"{cmd}: {opt}" for cmd, opts in jirasync_options().items() for opt in opts if opt not in docs]
+    assert not missing, f"jirasync options missing from docs/: {missing}"
