@@ -425,3 +425,11 @@ def test_random_upserts_and_deletes_converge_to_the_model(store: Store, ops: lis
 def test_records_are_values() -> None:
     a = issue(1)
     assert replace(a, summary="x") != a and issue(1) == a  # raw is not part of equality
+
+
+def test_every_table_and_column_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text()
+    sections = {s.split("\n", 1)[0].strip(): s for s in doc.split("\n## ")[1:]}
+    missing = [f"{t.name}.{c.name}" for t in Base.metadata.sorted_tables if t.name != "connections"
+               for c in t.columns if f"| `{c.name}`" not in sections.get(t.name, "")]
+    assert not missing, f"columns missing from docs/schema.md: {missing}"
