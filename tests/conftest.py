@@ -8,6 +8,7 @@ validator in ``tests/support/spec.py`` (when present); mismatches fail the test 
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,6 +26,42 @@ except ImportError:  # pragma: no cover
 def basic(login: str, secret: str) -> dict[str, str]:
     token = base64.b64encode(f"{login}:{secret}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+# -- no secret in jirasync's logs, over the whole run ------------------------------------------------
+# Every jirasync log record of the session (at DEBUG, the most talkative level) is kept and scanned
+# at the end for the credentials the tests use; a leak fails the run.
+KNOWN_SECRETS = [
+    "emulator-token",
+    "emulator-pat",
+    "emulator-client-secret",
+    base64.b64encode(b"admin@example.com:emulator-token").decode(),
+    base64.b64encode(b"admin:admin").decode(),
+]
+_SESSION_LOG: list[str] = []
+
+
+class _KeepRecords(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            _SESSION_LOG.append(self.format(record))
+        except Exception:  # a broken record must not break the test
+            _SESSION_LOG.append(repr(record.msg))
+
+
+def pytest_configure(config: Any) -> None:
+    logger = logging.getLogger("jirasync")
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(_KeepRecords(logging.DEBUG))
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    leaks = [line for line in _SESSION_LOG if any(secret in line for secret in KNOWN_SECRETS)]
+    if leaks:
+        print("\nSECRET LEAK in jirasync logs:\n" + "\n".join(leaks[:5]))
+        session.exitstatus = 1
+    elif _SESSION_LOG:
+        print(f"\njirasync logs scanned for secrets: {len(_SESSION_LOG)} records, none leaked")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

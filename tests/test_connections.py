@@ -278,3 +278,13 @@ def test_check_report_as_json(cloud: EmulatorServer, conns: Connections) -> None
     _, report = asyncio.run(conns.add("acme", cloud.url, Credentials.api_token("admin@example.com", ADMIN_TOKEN)))
     data = json.loads(json.dumps(report.as_dict()))
     assert data["ok"] is True and data["deployment"] == "Cloud" and data["checks"][0]["status"] == "ok"
+
+
+@pytest.mark.parametrize(("version", "ok"), [("7.12.3", False), ("7.13.0", True), ("8.20.10", True)])
+def test_server_versions_below_7_13_are_refused(emulator: Callable[..., EmulatorServer], conns: Connections,
+                                                  version: str, ok: bool) -> None:
+    emu = emulator(flavor="datacenter", dc_version=version)
+    conn, report = asyncio.run(conns.add("v", emu.url, Credentials.pat(Secret("emulator-pat"))))
+    assert (conn is not None) is ok
+    if not ok:
+        assert report.items[-1].name == "version" and "7.13" in report.items[-1].detail

@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--throttle-rate", type=float, default=0.0, help="share of requests answered 429")
     serve.add_argument("--reset-rate", type=float, default=0.0, help="share of connections reset")
     serve.add_argument("--truncate-rate", type=float, default=0.0, help="share of bodies truncated")
+    serve.add_argument("--dc-version", default="10.0.0", help="DC only: the version serverInfo reports (e.g. 7.12.3)")
     serve.add_argument("--audit-issue-deletes", action="store_true", help='emit "Issue deleted" audit records')
     return parser
 
@@ -69,6 +70,7 @@ def config_from_args(args: argparse.Namespace) -> EmuConfig:
         max_embedded_worklogs=args.max_embedded_worklogs,
         max_embedded_changelog=args.max_embedded_changelog,
         audit_issue_deletes=args.audit_issue_deletes,
+        dc_version=args.dc_version,
         ratelimit=RateLimitConfig(
             burst=args.rate_limit,
             per_issue_writes=args.per_issue_write_limit,

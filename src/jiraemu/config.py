@@ -79,6 +79,7 @@ class EmuConfig:
     # only this emulator's own cloudId, so a client must pick the right one
     oauth_extra_sites: list[dict[str, str]] = field(default_factory=list)
     request_log_size: int = 5000
+    dc_version: str = "10.0.0"  # what DC's serverInfo reports (an old "7.12.3" reads as Server)
 
     @property
     def is_cloud(self) -> bool:

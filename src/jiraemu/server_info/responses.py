@@ -15,12 +15,18 @@ DC_VERSION = ("10.0.0", [10, 0, 0], 10000)
 def server_info(req: JiraRequest) -> dict[str, Any]:
     cloud = req.is_cloud
     version, numbers, build = CLOUD_VERSION if cloud else DC_VERSION
+    if not cloud and req.config.dc_version != version:  # an older Server/DC, e.g. "7.12.3"
+        version = req.config.dc_version
+        numbers = [int(p) for p in version.split(".")[:3] if p.isdigit()]
+        deployment = "Server" if numbers < [8, 0] else "DataCenter"
+    else:
+        deployment = "Cloud" if cloud else "DataCenter"
     tz = req.state.site.site_timezone
     out: dict[str, Any] = {
         "baseUrl": req.backend.base_url,
         "version": version,
         "versionNumbers": numbers,
-        "deploymentType": "Cloud" if cloud else "DataCenter",
+        "deploymentType": deployment,
         "buildNumber": build,
         "buildDate": "2026-11-01T00:00:00.000" + fmt_ts(req.backend.now_ms(), tz)[-5:],
         "serverTime": fmt_ts(req.backend.now_ms(), tz),
