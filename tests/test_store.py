@@ -12,6 +12,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -72,11 +73,11 @@ def _pg_reachable() -> str | None:
         return f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set JIRASYNC_TEST_PG to run these"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh, empty database URL: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('store')}/jirasync.db"
+@contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a PostgreSQL schema of its own (dropped after)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder}/jirasync-{uuid.uuid4().hex[:8]}.db"
         return
     why = _pg_reachable()
     if why:
@@ -91,6 +92,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def db_url(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(db_kind, tmp_path_factory.mktemp("store")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -253,14 +265,43 @@ def _emu_config(flavor: str) -> Any:
 # -- migrations -----------------------------------------------------------------------------------
 
 
-def test_migrations_build_exactly_the_models_and_are_idempotent(store: Store) -> None:
-    store.migrate()  # already at head: a no-op
+def test_migrations_build_exactly_the_models_and_are_idempotent(db_kind: str, tmp_path: Path) -> None:
+    with fresh_database(db_kind, tmp_path) as url:
+        store = Store(url)
+        try:
+            store.migrate()  # up from empty
+            store.migrate()  # already at head: a no-op
+            assert _schema_diff(store) == []
+            assert set(Base.metadata.tables) <= set(inspect(store.engine).get_table_names())
+            _alembic(store, "downgrade", "0001")  # 0002 comes off cleanly and goes back on
+            assert set(inspect(store.engine).get_table_names()) - {"alembic_version"} == {"connections"}
+            store.migrate()
+            assert _schema_diff(store) == []
+            if db_kind == "sqlite":
+                with store.engine.connect() as conn:
+                    assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        finally:
+            store.close()
+
+
+def _schema_diff(store: Store) -> list[Any]:
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
-        assert compare_metadata(ctx, Base.metadata) == []
         assert ctx.get_current_revision() == "0002"
-    tables = set(inspect(store.engine).get_table_names())
-    assert set(Base.metadata.tables) <= tables
+        return list(compare_metadata(ctx, Base.metadata))
+
+
+def _alembic(store: Store, verb: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from jirasync.store.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, verb)(cfg, revision)
 
 
 # -- the repository -------------------------------------------------------------------------------

@@ -362,7 +362,8 @@ class SecurityLevelRecord:
     @classmethod
     def from_json(cls, data: Any, cloud: bool, scheme_id: int | None = None) -> SecurityLevelRecord:
         r = _Reader("security level", data)
-        return cls(r.req_int("id"), scheme_id, r.req_str("name"), r.opt_str("description"), data)
+        scheme = scheme_id if scheme_id is not None else r.opt_int("issueSecuritySchemeId")  # Cloud's level GET
+        return cls(r.req_int("id"), scheme, r.req_str("name"), r.opt_str("description"), data)
 
 
 # -- issues and their children ---------------------------------------------------------------------

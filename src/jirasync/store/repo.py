@@ -365,9 +365,20 @@ class _Ops:
                 scope = or_(IssueLinkRow.source_issue_id.in_(ids), IssueLinkRow.target_issue_id.in_(ids))
                 self._replace(s, IssueLinkRow, [_link_row(lk) for lk in links], at, scope)
 
-    def replace_issue_children(self, issue_id: int, **kinds: Any) -> None:
-        """``replace_children`` for one issue (same keywords)."""
-        self.replace_children([issue_id], **kinds)
+    def replace_issue_children(
+        self,
+        issue_id: int,
+        *,
+        comments: Iterable[CommentRecord] | None = None,
+        worklogs: Iterable[WorklogRecord] | None = None,
+        attachments: Iterable[AttachmentRecord] | None = None,
+        histories: Iterable[HistoryRecord] | None = None,
+        links: Iterable[IssueLinkRecord] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """``replace_children`` for one issue."""
+        self.replace_children([issue_id], comments=comments, worklogs=worklogs, attachments=attachments,
+                              histories=histories, links=links, at=at)
 
     def set_attachment_content(self, attachment_id: int, sha256: str) -> None:
         with self._tx() as s:
