@@ -12,8 +12,10 @@ See ``_to_markdown`` for how constructs without a Markdown equivalent are render
 from __future__ import annotations
 
 from jirasync.content._common import MarkdownContext
+from jirasync.content._from_markdown import markdown_to_adf
 from jirasync.content._text import text_of_adf, text_of_wiki
 from jirasync.content._to_markdown import adf_to_markdown
+from jirasync.content._to_wiki import adf_to_wiki
 from jirasync.content._wiki import parse_wiki
 
 
@@ -22,9 +24,17 @@ def wiki_to_markdown(wiki: str | None, ctx: MarkdownContext | None = None) -> st
     return adf_to_markdown(parse_wiki(wiki), ctx) if wiki else ""
 
 
+def markdown_to_wiki(md: str | None) -> str:
+    """Markdown as Jira wiki markup (through ADF, so both write paths treat Markdown alike)."""
+    return adf_to_wiki(markdown_to_adf(md))
+
+
 __all__ = [
     "MarkdownContext",
     "adf_to_markdown",
+    "adf_to_wiki",
+    "markdown_to_adf",
+    "markdown_to_wiki",
     "text_of_adf",
     "text_of_wiki",
     "wiki_to_markdown",

@@ -38,7 +38,8 @@ DELIM_MARKS: dict[str, Node] = {
     "^": {"type": "subsup", "attrs": {"type": "sup"}}, "~": {"type": "subsup", "attrs": {"type": "sub"}},
     "??": {"type": "em"},
 }
-_SPECIAL = re.compile(r"\\|\{|\[|!|[*_+\-^~]|\?\?|[:;(]|https?://|ftp://")
+_SPECIAL = re.compile(r"\\|\{|\[|!|[*_+\-^~]|\?\?|[:;(]|https?://|ftp://|&#")
+_ENTITY = re.compile(r"&#(\d{1,7}|[xX][0-9a-fA-F]{1,6});")
 _URL = re.compile(r"(?:https?|ftp)://[^\s\[\]|<>\"{}]+")
 
 
@@ -346,6 +347,14 @@ def _construct(st: _Inline, s: str, j: int, emit: Emit) -> int:
         return 0
     if ch == "{":
         return _brace(st, s, j, emit)
+    if ch == "&":
+        em = _ENTITY.match(s, j)
+        if em is None:
+            return 0
+        code = em.group(1)
+        value = int(code[1:], 16) if code[0] in "xX" else int(code)
+        emit(chr(value) if 0 < value < 0x110000 and not 0xD800 <= value < 0xE000 else em.group(0))
+        return em.end()
     if ch == "[":
         close = st.find("]", j + 1)
         if close == -1:
