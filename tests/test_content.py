@@ -6,7 +6,6 @@ import json
 import random
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,10 +29,8 @@ from jiraemu.content import (
     wiki_to_adf,
 )
 from jiraemu.state import Doc
+from tests.support.reference import REFERENCE
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-if not REFERENCE.exists():
-    REFERENCE = Path("/work/shared/reference")
 SCHEMA: dict[str, Any] = json.loads((REFERENCE / "adf" / "adf-schema-v1-full.json").read_text())
 DEFS: dict[str, Any] = SCHEMA["definitions"]
 

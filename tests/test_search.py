@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,8 +15,8 @@ from jiraemu import EmuConfig, EmulatorServer
 from jiraemu.events import ISSUE_CREATED, ISSUE_DELETED, ISSUE_UPDATED, Event
 from jiraemu.state import Issue
 from tests.conftest import basic
+from tests.support.reference import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "fixtures"
 ADMIN_ID = "557058:f0000000-0000-4000-8000-000000000001"
 
 

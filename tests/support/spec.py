@@ -19,7 +19,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft4Validator, FormatChecker
@@ -28,9 +27,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
-if not REFERENCE.exists():  # the checkout may sit elsewhere; shared/ is beside it
-    REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+from tests.support.reference import REFERENCE
 
 SPECS = {
     "cloud": "openapi/jira-cloud-platform.v3.json",
