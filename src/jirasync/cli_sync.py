@@ -1,0 +1,52 @@
+"""``jirasync sync [--connection NAME] [--full] [--project KEY …] [--json]``: the library's
+``Syncer(connections, name).run(...)`` with flags. Registered on the main app by ``cli.py``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from jirasync import cli
+from jirasync.client import ClientOptions
+from jirasync.exceptions import ConfigError
+from jirasync.sync import Syncer, SyncSummary
+from jirasync.sync.progress import RichProgress, summary_table
+
+
+def _pick_connection(name: str | None) -> str:
+    conns = cli.open_connections()
+    if name:
+        return name
+    names = [c.name for c in cli.run(conns.list)]
+    if len(names) == 1:
+        return names[0]
+    raise ConfigError("--connection", "there is no connection" if not names else f"{len(names)} connections exist",
+                      fix="pass --connection NAME" if names else "add one with `jirasync connect`")
+
+
+def sync(
+    connection: Annotated[str | None, typer.Option("--connection", "-c", help="The connection to sync (default: the only one).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Re-read every issue, ignoring the checkpoints.")] = False,
+    project: Annotated[list[str] | None, typer.Option("--project", "-p", help="Only this project key (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (no progress bars).")] = False,
+) -> None:
+    """Copy what the connection's Jira user can see into the store: full the first time, then only changes."""
+    name = cli.run(lambda: _pick_connection(connection))
+    conns = cli.open_connections()
+    syncer = Syncer(conns, name, options=ClientOptions(verify=cli.state.ca_bundle or True))
+    if as_json:
+        summary: SyncSummary = cli.run(lambda: syncer.run(full=full, projects=project or None))
+        cli.out.print_json(json.dumps(summary.as_dict()))
+    else:
+        with RichProgress(cli.err) as bars:
+            summary = cli.run(lambda: syncer.run(full=full, projects=project or None, progress=bars))
+        cli.out.print(summary_table(summary))
+        for error in summary.errors:
+            cli.err.print(f"[yellow]skipped:[/yellow] {error}", markup=True)
+    if summary.status != "ok":
+        raise typer.Exit(1)
+
+
+cli.app.command("sync")(sync)
