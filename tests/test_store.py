@@ -24,7 +24,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
 from jiraemu import EmulatorServer
 from jirasync.exceptions import RecordError
@@ -380,6 +380,17 @@ def test_children_replace_soft_deletes_the_missing_ones(repo: SyncRepo) -> None:
     with repo.store.session() as s:
         row = s.get(CommentRow, (repo.connection_id, 10))
         assert row is not None and row.body_md == "EDITED" and row.deleted_at is None
+    # comment 11 visible again (its restriction lifted): the same row comes back to life
+    repo.replace_issue_children(1, comments=[comment(10, 1), comment(11, 1)], at=T0 + timedelta(minutes=9))
+    assert repo.counts(live=True)["comments"] == 3 and repo.counts()["comments"] == 3
+
+
+def test_absent_json_is_sql_null(repo: SyncRepo) -> None:
+    repo.upsert_issues([issue(1)], T0)
+    with repo.store.session() as s:
+        nulls = s.scalar(select(func.count()).select_from(IssueRow).where(
+            IssueRow.connection_id == repo.connection_id, IssueRow.description_raw.is_(None)))
+    assert nulls == 1
 
 
 def test_checkpoint_is_saved_with_its_data_or_not_at_all(repo: SyncRepo) -> None:
@@ -461,6 +472,25 @@ def test_random_upserts_and_deletes_converge_to_the_model(store: Store, ops: lis
     assert got == model
     for project in (100, 200):
         assert repo.live_issue_ids(project) == {i for i, (p, _, why) in model.items() if p == project and why is None}
+
+
+_child_op = st.tuples(st.integers(1, 3), st.lists(st.integers(1, 8), max_size=5))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(_child_op, max_size=8))
+def test_children_replaces_converge_to_the_last_complete_list(store: Store, ops: list[tuple[int, list[int]]]) -> None:
+    """Comment ids are global in Jira: a comment belongs to one issue, so draw its issue from its id."""
+    repo = SyncRepo(store, new_connection(store))
+    last: dict[int, set[int]] = {}
+    for issue_id, raw_ids in ops:
+        ids = {issue_id * 100 + i for i in raw_ids}
+        repo.replace_issue_children(issue_id, comments=[comment(c, issue_id) for c in ids], at=T0)
+        last[issue_id] = ids
+    with store.session() as s:
+        rows = s.execute(select(CommentRow.id, CommentRow.deleted_at).where(CommentRow.connection_id == repo.connection_id))
+        live = {cid for cid, deleted in rows if deleted is None}
+    assert live == set().union(*last.values())
 
 
 def test_records_are_values() -> None:

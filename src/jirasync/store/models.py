@@ -56,6 +56,7 @@ class ConnectionRow(Base):
 # row stays, readers filter ``deleted_at IS NULL``). Times are UTC.
 
 _CASCADE = "CASCADE"
+_NULLABLE_JSON = JSON(none_as_null=True)  # Python None is SQL NULL (not the JSON text 'null')
 
 
 def _conn_fk() -> Mapped[int]:
@@ -65,7 +66,7 @@ def _conn_fk() -> Mapped[int]:
 class _Entity:
     """Columns every synced entity row has, besides its keys."""
 
-    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(_NULLABLE_JSON)
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -187,9 +188,9 @@ class IssueRow(_Entity, Base):
     status: Mapped[str | None] = mapped_column(String(255))
     status_category: Mapped[str | None] = mapped_column(String(32))
     summary: Mapped[str | None] = mapped_column(Text)
-    description_raw: Mapped[Any] = mapped_column(JSON)
+    description_raw: Mapped[Any] = mapped_column(_NULLABLE_JSON, nullable=True)
     description_md: Mapped[str | None] = mapped_column(Text)
-    environment_raw: Mapped[Any] = mapped_column(JSON)
+    environment_raw: Mapped[Any] = mapped_column(_NULLABLE_JSON, nullable=True)
     priority: Mapped[str | None] = mapped_column(String(255))
     resolution: Mapped[str | None] = mapped_column(String(255))
     assignee_id: Mapped[str | None] = mapped_column(String(255))
@@ -239,7 +240,7 @@ class CommentRow(_Entity, Base):
     issue_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     author_id: Mapped[str | None] = mapped_column(String(255))
     update_author_id: Mapped[str | None] = mapped_column(String(255))
-    body_raw: Mapped[Any] = mapped_column(JSON)
+    body_raw: Mapped[Any] = mapped_column(_NULLABLE_JSON, nullable=True)
     body_md: Mapped[str | None] = mapped_column(Text)
     created: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -272,7 +273,7 @@ class WorklogRow(_Entity, Base):
     issue_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     author_id: Mapped[str | None] = mapped_column(String(255))
     update_author_id: Mapped[str | None] = mapped_column(String(255))
-    comment_raw: Mapped[Any] = mapped_column(JSON)
+    comment_raw: Mapped[Any] = mapped_column(_NULLABLE_JSON, nullable=True)
     comment_md: Mapped[str | None] = mapped_column(Text)
     started: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     time_spent_seconds: Mapped[int | None] = mapped_column(BigInteger)
@@ -306,7 +307,7 @@ class ChangeItemRow(Base):
     from_string: Mapped[str | None] = mapped_column(Text)
     to_value: Mapped[str | None] = mapped_column(Text)
     to_string: Mapped[str | None] = mapped_column(Text)
-    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(_NULLABLE_JSON)
 
 
 class BoardRow(_Entity, Base):
@@ -385,5 +386,5 @@ class SkippedRecordRow(Base):
     kind: Mapped[str] = mapped_column(String(64), nullable=False)
     remote_id: Mapped[str | None] = mapped_column(String(255))
     reason: Mapped[str] = mapped_column(Text, nullable=False)
-    raw: Mapped[Any] = mapped_column(JSON)
+    raw: Mapped[Any] = mapped_column(_NULLABLE_JSON, nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
