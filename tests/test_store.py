@@ -159,8 +159,9 @@ def test_dc_issue_fixture_parses() -> None:
 def test_cloud_issue_fixture_parses_children_and_names_bad_fields() -> None:
     data = fixture("cloud-v3/issue.get.go-atlassian.json")
     # The documentation example lacks `updated` (every real response has it): the error names it.
-    with pytest.raises(RecordError, match=r"issue 10002: fields\.updated: missing"):
+    with pytest.raises(RecordError, match=r"issue 10002: fields\.updated: missing") as bad:
         IssueRecord.from_json(data, cloud=True)
+    assert (bad.value.kind, bad.value.remote_id, bad.value.field, bad.value.raw) == ("issue", "10002", "fields.updated", data)
     data = copy.deepcopy(data)
     data["fields"]["updated"] = "2026-01-02T03:04:05.678-0700"
     with pytest.raises(RecordError, match=r"fields\.issuelinks\[0\]\.outwardIssue\.id: expected an integer, got '10004L'"):

@@ -62,13 +62,14 @@ class StoreError(JirasyncError):
 class RecordError(JirasyncError):
     """A record Jira sent that we cannot read. Skippable: the sync stores it in ``skipped_records``."""
 
-    def __init__(self, kind: str, field: str, message: str, *, remote_id: str | None = None) -> None:
+    def __init__(self, kind: str, field: str, message: str, *, remote_id: str | None = None, raw: Any = None) -> None:
         where = f"{kind} {remote_id}" if remote_id else kind
         super().__init__(f"{where}: {field}: {message}")
         self.kind = kind
         self.field = field
         self.detail = message
         self.remote_id = remote_id
+        self.raw = raw  # the JSON that failed (for the dead-letter table); never printed
 
 
 class ConnectionNotFound(JirasyncError):

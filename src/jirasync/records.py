@@ -41,12 +41,12 @@ class _Reader:
 
     def __init__(self, kind: str, data: Any, remote_id: str | None = None) -> None:
         if not isinstance(data, dict):
-            raise RecordError(kind, "(record)", f"expected a JSON object, got {type(data).__name__}")
+            raise RecordError(kind, "(record)", f"expected a JSON object, got {type(data).__name__}", raw=data)
         self.kind, self.data = kind, data
         self.remote_id = remote_id if remote_id is not None else _id_text(data.get("id"))
 
     def fail(self, path: str, message: str) -> RecordError:
-        return RecordError(self.kind, path, message, remote_id=self.remote_id)
+        return RecordError(self.kind, path, message, remote_id=self.remote_id, raw=self.data)
 
     def get(self, path: str, default: Any = None) -> Any:
         node: Any = self.data
