@@ -373,8 +373,10 @@ def test_children_replace_soft_deletes_the_missing_ones(repo: SyncRepo) -> None:
     # comment 11 was deleted in Jira; the link was removed (seen from the other issue)
     repo.replace_issue_children(1, comments=[comment(10, 1, "edited")], at=T0 + timedelta(minutes=5))
     repo.replace_issue_children(2, links=[], at=T0 + timedelta(minutes=5))
+    repo.replace_issue_children(1, histories=[], at=T0 + timedelta(minutes=5))
     live = repo.counts(live=True)
     assert (live["comments"], live["issue_links"], repo.counts()["comments"]) == (2, 0, 3)
+    assert (live["changelog"], live["changelog_items"], repo.counts()["changelog_items"]) == (0, 0, 1)
     # an issue's comments are never touched by another issue's replace; None leaves a kind alone
     repo.replace_children([1, 2], worklogs=[], at=T0)
     assert repo.counts(live=True)["comments"] == 2

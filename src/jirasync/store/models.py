@@ -295,7 +295,7 @@ class ChangelogRow(_Entity, Base):
     created: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class ChangeItemRow(Base):
+class ChangeItemRow(_Entity, Base):
     __tablename__ = "changelog_items"
     connection_id: Mapped[int] = _conn_fk()
     history_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -307,7 +307,6 @@ class ChangeItemRow(Base):
     from_string: Mapped[str | None] = mapped_column(Text)
     to_value: Mapped[str | None] = mapped_column(Text)
     to_string: Mapped[str | None] = mapped_column(Text)
-    raw: Mapped[dict[str, Any] | None] = mapped_column(_NULLABLE_JSON)
 
 
 class BoardRow(_Entity, Base):

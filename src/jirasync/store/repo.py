@@ -359,8 +359,11 @@ class _Ops:
             if histories is not None:
                 hs = list(histories)
                 self._replace(s, ChangelogRow, [_history_row(h) for h in hs], at, ChangelogRow.issue_id.in_(ids))
-                items = [self._scoped(r) for h in hs for r in _item_rows(h)]
-                _upsert(s, _table(ChangeItemRow), items)
+                _upsert(s, _table(ChangeItemRow), self._stamp((r for h in hs for r in _item_rows(h)), at))
+                gone = select(ChangelogRow.id).where(*self._mine(ChangelogRow), ChangelogRow.issue_id.in_(ids),
+                                                     ChangelogRow.deleted_at.is_not(None))
+                s.execute(update(ChangeItemRow).where(*self._mine(ChangeItemRow), ChangeItemRow.deleted_at.is_(None),
+                                                      ChangeItemRow.history_id.in_(gone)).values(deleted_at=utc(at)))
             if links is not None:
                 scope = or_(IssueLinkRow.source_issue_id.in_(ids), IssueLinkRow.target_issue_id.in_(ids))
                 self._replace(s, IssueLinkRow, [_link_row(lk) for lk in links], at, scope)

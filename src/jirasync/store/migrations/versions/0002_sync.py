@@ -72,6 +72,8 @@ def upgrade() -> None:
         sa.Column("to_value", sa.Text(), nullable=True),
         sa.Column("to_string", sa.Text(), nullable=True),
         sa.Column("raw", sa.JSON(), nullable=True),
+        sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["connection_id"], ["connections.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("connection_id", "history_id", "seq")
     )
