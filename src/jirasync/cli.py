@@ -361,6 +361,9 @@ def remove(name: str, yes: Annotated[bool, typer.Option("--yes", help="Do not as
     out.print(f"removed {name}")
 
 
+from jirasync import cli_sync  # noqa: E402,F401  (registers `jirasync sync`)
+
+
 def main() -> None:
     app()
 

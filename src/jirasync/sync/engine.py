@@ -205,7 +205,8 @@ class _Run:
                 await self.sync_project(p, ps)
 
         await asyncio.gather(*(one(p, ps) for p, ps in zip(selected, self.summary.projects, strict=True)))
-        if self.s.reference:
+        changed = sum(self.summary.total(n) for n in ("new", "updated", "moved", "deleted", "permission_lost"))
+        if self.s.reference and (changed or self.full):  # sprint membership changes bump an issue's updated
             await self._guard("sprint issues", self.sync_sprint_issues(), None)
         self.flush_skipped()
 
