@@ -448,6 +448,24 @@ def test_large_batches_stay_under_parameter_limits(repo: SyncRepo) -> None:
     assert repo.counts(live=True)["issues"] == 500
 
 
+def test_parallel_project_writers_do_not_collide(repo: SyncRepo) -> None:
+    """The engine syncs projects in parallel: concurrent page transactions must all land (SQLite: WAL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(project: int) -> None:
+        for page in range(5):
+            ids = range(project * 1000 + page * 20, project * 1000 + page * 20 + 20)
+            with repo.transaction() as tx:
+                tx.upsert_issues([issue(i, project=project, updated_ms=i) for i in ids], T0)
+                tx.replace_children(list(ids), comments=[comment(i, i) for i in ids], at=T0)
+                tx.save_checkpoint(f"P{project}", project_id=project, updated_ms=max(ids), issue_id=max(ids), fingerprint="f")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, [1, 2, 3, 4]))
+    assert repo.counts(live=True)["issues"] == 400 and repo.counts(live=True)["comments"] == 400
+    assert [c.updated_ms for c in repo.checkpoints()] == [1099, 2099, 3099, 4099]
+
+
 # -- convergence property -------------------------------------------------------------------------
 
 _op = st.one_of(
