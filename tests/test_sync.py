@@ -6,6 +6,11 @@ boundaries in zones far from UTC, survives faults, and resumes after being kille
 from __future__ import annotations
 
 import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -310,3 +315,32 @@ def test_a_killed_sync_resumes_without_refetching_finished_work(
     by_project = {p.key: p for p in summary.projects}
     assert by_project["ENG"].new == 0 and by_project["ENG"].updated == 0
     assert requests_since(emu, since)  # the resume itself is measured by the emulator
+
+
+def test_kill_9_at_random_points_then_resume(emulator: Callable[..., EmulatorServer], conns: Connections, tmp_path: Path) -> None:
+    """The CLI as a subprocess, killed with SIGKILL at random moments; the next run completes exactly."""
+    emu = emulator(flavor="cloud", issues=400, projects=3)
+    connect(conns, emu)
+    control(emu, "faults", {"latency_ms": 15})
+    command = [sys.executable, "-c", "from jirasync.cli import main; main()", "--home", str(tmp_path / "home"),
+               "sync", "--json"]
+    env = {k: v for k, v in os.environ.items() if k != "JIRASYNC_SECRET_KEY"}
+    rng = random.Random(4)
+    kills = 0
+    for _ in range(2):
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.2, 2.2))
+        if proc.poll() is None:
+            proc.kill()
+            kills += 1
+        proc.wait(timeout=30)
+        control(emu, "mutate", {"op": "update", "issue": f"SEC-{rng.randint(1, 50)}", "fields": {"summary": "between kills"}})
+    control(emu, "faults", {})
+    partial = [d for d in SyncRepo(conns.store, connection_id(conns, "jira")).issues_dump() if d.deleted_reason is None]
+    assert kills == 0 or len(partial) < 400  # a kill left the work unfinished ...
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert kills >= 1
+    assert_store_equals_truth(conns, emu)  # ... and the resume finished it exactly
+    runs = SyncRepo(conns.store, connection_id(conns, "jira")).runs(10)
+    assert runs[0].status == "ok" and any(r.status == "running" for r in runs[1:])  # killed runs never finished

@@ -49,4 +49,4 @@ def sync(
         raise typer.Exit(1)
 
 
-cli.app.command("sync")(sync)
+cli.app.command("sync")(sync)  # type: ignore[has-type]  # (an import cycle: cli imports this module last)

@@ -309,7 +309,7 @@ class _Run:
             self._guard("users", self.sync_simple("users", complete=self.cloud), None),
             self._guard("groups", self.sync_groups(), None),
             self._guard("project roles", self.sync_roles(projects), None),
-            self._guard("permission schemes", self.sync_permission_schemes(), None),
+            self._guard("permission schemes", self.sync_permission_schemes(projects), None),
             self._guard("security levels", self.sync_security_levels(projects), None),
             self._guard("boards", self.sync_boards(), None),
         )
@@ -349,8 +349,12 @@ class _Run:
 
         await asyncio.gather(*(project_roles(p) for p in projects))
 
-    async def sync_permission_schemes(self) -> None:
-        records = await self._read("permission_schemes")
+    async def sync_permission_schemes(self, projects: list[ProjectRecord]) -> None:
+        records, pairs = await asyncio.gather(
+            self._read("permission_schemes"),
+            asyncio.gather(*(self._read("project_permission_schemes", p) for p in projects)),
+        )
+        self.repo.set_project_permission_schemes(dict(pair for found in pairs for pair in found), self.at)
         schemes = [r for r in records if isinstance(r, PermissionSchemeRecord)]
         self.repo.upsert_permission_schemes(schemes, self.at, complete=True)
         for scheme in schemes:
@@ -391,8 +395,6 @@ class _Run:
         try:
             return await work
         except JiraError as exc:
-            if isinstance(exc, (asyncio.CancelledError,)):
-                raise
             self.summary.errors.append(f"{what}: {exc}")
             return default
 

@@ -105,6 +105,8 @@ STREAMS: tuple[Stream, ...] = (
            parent="projects", optional=True),
     Stream("permission_schemes", "/rest/api/{v}/permissionscheme", "single", "permissionSchemes", _scheme_and_grants,
            params={"expand": "permissions,user,group,projectRole"}, optional=True),
+    Stream("project_permission_schemes", "/rest/api/{v}/project/{parent}/permissionscheme", "single", "",
+           lambda item, _cloud, project: [(project.id, int(item["id"]))], parent="projects", optional=True),
     Stream("security_levels", "/rest/api/{v}/project/{parent}/securitylevel", "single", "levels",
            lambda item, cloud, _p: [SecurityLevelRecord.from_json(item, cloud)], parent="projects", optional=True),
     Stream("boards", f"{AGILE}/board", "offset", "values", one(BoardRecord), optional=True),
