@@ -33,6 +33,7 @@ from jirasync.records import (
     CommentRecord,
     FieldRecord,
     GroupMemberRecord,
+    GroupRecord,
     HistoryRecord,
     IssueLinkRecord,
     IssueRecord,
@@ -235,32 +236,78 @@ def test_malformed_records_name_the_field() -> None:
         IssueLinkRecord.from_json(1, ["not", "an", "object"], True)
 
 
-@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
-def test_every_issue_the_emulator_serves_parses(flavor: str) -> None:
-    """What the sync engine will really see: a search page of generated issues, all fields, both flavours."""
-    server = EmulatorServer(_emu_config(flavor))
+@pytest.fixture(scope="module", params=["cloud", "datacenter"])
+def served(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """What the sync engine really reads from jiraemu (one flavour): issues with all fields, reference data."""
+    from jiraemu import EmuConfig
+
+    flavor = str(request.param)
+    cloud = flavor == "cloud"
+    server = EmulatorServer(EmuConfig(flavor=flavor, projects=2, issues=40, users=8))
     server.start()
+    v = 3 if cloud else 2
+    headers = basic("admin@example.com", "emulator-token") if cloud else {"Authorization": "Bearer emulator-pat"}
     try:
-        cloud = flavor == "cloud"
-        headers = basic("admin@example.com", "emulator-token") if cloud else {"Authorization": "Bearer emulator-pat"}
-        path, body = ("/rest/api/3/search/jql", {"jql": "project is not EMPTY order by id", "fields": ["*all"], "maxResults": 100}) if cloud \
-            else ("/rest/api/2/search", {"jql": "order by id", "fields": ["*all"], "maxResults": 100})
         with httpx.Client(base_url=server.url, headers=headers, timeout=30) as client:
-            page = client.post(path, json=body).raise_for_status().json()
-        issues = [IssueRecord.from_json(i, cloud, to_markdown=lambda v: "md") for i in page["issues"]]
-        assert len(issues) > 10
-        assert all(i.updated.tzinfo is UTC and i.created is not None for i in issues)
-        assert any(i.custom for i in issues) and any(i.comments for i in issues)
-        assert all(i.description_md == "md" for i in issues if i.description_raw is not None)
-        assert isinstance(next(i for i in issues if i.description_raw).description_raw, dict if cloud else str)
+            def get(path: str, **params: Any) -> Any:
+                return client.get(path, params=params).raise_for_status().json()
+
+            search = ("/rest/api/3/search/jql", {"jql": "project is not EMPTY order by id"}) if cloud \
+                else ("/rest/api/2/search", {"jql": "order by id"})
+            body = {**search[1], "fields": ["*all"], "maxResults": 100}
+            out: dict[str, Any] = {"cloud": cloud, "issues": client.post(search[0], json=body).raise_for_status().json()["issues"]}
+            out["projects"] = get(f"/rest/api/{v}/project")
+            out["roles"] = {p["id"]: [get(url) for url in get(f"/rest/api/{v}/project/{p['key']}/role").values()]
+                            for p in out["projects"]}
+            out["schemes"] = get(f"/rest/api/{v}/permissionscheme", expand="permissions")["permissionSchemes"]
+            out["users"] = get("/rest/api/3/users/search") if cloud else get("/rest/api/2/user/search", username=".")
+            out["groups"] = get("/rest/api/3/group/bulk")["values"] if cloud else get("/rest/api/2/groups/picker")["groups"]
+            out["members"] = {g["name"]: get(f"/rest/api/{v}/group/member", groupname=g["name"])["values"] for g in out["groups"]}
+            out["fields"] = get(f"/rest/api/{v}/field")
+            out["boards"] = get("/rest/agile/1.0/board")["values"]
+            out["sprints"] = [s for b in out["boards"] if b["type"] == "scrum"
+                              for s in get(f"/rest/agile/1.0/board/{b['id']}/sprint")["values"]]
+            out["levels"] = [lv for p in out["projects"] for lv in get(f"/rest/api/{v}/project/{p['key']}/securitylevel")["levels"]]
+            out["changelog"] = get(f"/rest/api/{v}/issue/{out['issues'][0]['id']}", expand="changelog", fields="updated")
+        return out
     finally:
         server.stop()
 
 
-def _emu_config(flavor: str) -> Any:
-    from jiraemu import EmuConfig
-
-    return EmuConfig(flavor=flavor, projects=2, issues=40, users=8)
+def test_everything_the_emulator_serves_parses_and_stores(served: dict[str, Any], repo: SyncRepo) -> None:
+    """Both flavours' real JSON goes through the parsers and into the tables without loss or error."""
+    cloud = served["cloud"]
+    issues = [IssueRecord.from_json(i, cloud, to_markdown=lambda v: "md") for i in served["issues"]]
+    assert len(issues) > 10 and all(i.updated.tzinfo is UTC and i.created is not None for i in issues)
+    assert any(i.custom for i in issues) and any(i.comments for i in issues)
+    assert isinstance(next(i for i in issues if i.description_raw).description_raw, dict if cloud else str)
+    histories = [HistoryRecord.from_json(int(served["changelog"]["id"]), h, cloud)
+                 for h in served["changelog"]["changelog"]["histories"]]
+    users = [UserRecord.from_json(u, cloud) for u in served["users"]]
+    assert all(u.id == (u.account_id if cloud else u.raw["key"]) for u in users)
+    repo.upsert_issues(issues, T0)
+    repo.replace_children([i.id for i in issues], comments=[c for i in issues for c in i.comments],
+                          worklogs=[w for i in issues for w in i.worklogs],
+                          attachments=[a for i in issues for a in i.attachments],
+                          links=[lk for i in issues for lk in i.links], histories=histories, at=T0)
+    repo.upsert_projects([ProjectRecord.from_json(p, cloud) for p in served["projects"]], T0, complete=True)
+    for project_id, roles in served["roles"].items():
+        repo.replace_project_roles(int(project_id), [a for r in roles for a in RoleActorRecord.from_role_json(int(project_id), r, cloud)], T0)
+    for scheme in served["schemes"]:
+        repo.replace_permission_grants(scheme["id"], PermissionGrantRecord.from_scheme_json(scheme, cloud), T0)
+    repo.upsert_users(users, T0, complete=True)
+    repo.upsert_groups([GroupRecord.from_json(g, cloud) for g in served["groups"]], T0, complete=True)
+    for name, members in served["members"].items():
+        repo.replace_group_members(name, [GroupMemberRecord.from_json(name, m, cloud) for m in members], T0)
+    repo.upsert_fields([FieldRecord.from_json(f, cloud) for f in served["fields"]], T0, complete=True)
+    repo.upsert_boards([BoardRecord.from_json(b, cloud) for b in served["boards"]], T0, complete=True)
+    repo.upsert_sprints([SprintRecord.from_json(sp, cloud) for sp in served["sprints"]], T0, complete=True)
+    repo.upsert_security_levels([SecurityLevelRecord.from_json(lv, cloud) for lv in served["levels"]], T0)
+    live = repo.counts(live=True)
+    assert live["issues"] == len(issues) and live["comments"] == sum(len(i.comments) for i in issues)
+    assert live["changelog_items"] == sum(len(h.items) for h in histories) > 0
+    assert all(live[t] > 0 for t in ("projects", "project_roles", "permission_grants", "users", "groups",
+                                      "group_members", "fields", "boards", "security_levels"))
 
 
 # -- migrations -----------------------------------------------------------------------------------
