@@ -138,6 +138,10 @@ def test_times_parse_every_jira_form_to_utc() -> None:
     assert parse_time("2021-02-24T06:43:47.075+0000").tzinfo is UTC
     assert parse_time(1492070429) == datetime(1970, 1, 18, 6, 27, 50, 429000, tzinfo=UTC)  # epoch ms
     assert epoch_ms(parse_time("2011-12-14T10:26:06.030+1300")) == 1323811566030
+    # the far ends of the offset range, and a half-hour zone on both sides of its DST change
+    assert parse_time("2026-01-01T00:30:00.000+1400") == datetime(2025, 12, 31, 10, 30, tzinfo=UTC)  # Kiritimati
+    assert parse_time("2026-03-08T01:59:59.999-0330") == datetime(2026, 3, 8, 5, 29, 59, 999000, tzinfo=UTC)  # St John's NST
+    assert parse_time("2026-03-08T03:00:00.000-0230") == datetime(2026, 3, 8, 5, 30, tzinfo=UTC)  # ... NDT
     with pytest.raises(ValueError, match="no UTC offset"):
         parse_time("2026-01-02T03:04:05")
 
@@ -378,6 +382,7 @@ def test_upserting_the_same_page_twice_changes_nothing(repo: SyncRepo) -> None:
     assert (repo.issues_dump(), repo.counts()) == first
     assert first[1]["issues"] == 50
     assert repo.issue_updated_map(100)[7] == 1_007
+    assert repo.live_issue_index()[7] == (1_007, 100)
     with repo.store.session() as s:
         row = s.get(IssueRow, (repo.connection_id, 7))
         assert row is not None and row.custom == {"customfield_10001": 3} and row.labels == ["a"]

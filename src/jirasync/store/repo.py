@@ -416,6 +416,13 @@ class _Ops:
                 *self._mine(IssueRow), IssueRow.project_id == project_id, IssueRow.deleted_at.is_(None))
             return {i: ms for i, ms in s.execute(q)}
 
+    def live_issue_index(self) -> dict[int, tuple[int, int]]:
+        """Every live issue of the connection: id -> (updated_ms, project_id)."""
+        with self._tx() as s:
+            q = select(IssueRow.id, IssueRow.updated_ms, IssueRow.project_id).where(
+                *self._mine(IssueRow), IssueRow.deleted_at.is_(None))
+            return {i: (ms, p) for i, ms, p in s.execute(q)}
+
     def issues_dump(self) -> list[IssueDump]:
         """Every issue row (live and deleted), by id."""
         with self._tx() as s:
