@@ -526,7 +526,7 @@ _op = st.one_of(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(_op, max_size=12))
 def test_random_upserts_and_deletes_converge_to_the_model(store: Store, ops: list[tuple[str, int, Any, int]]) -> None:
     repo = SyncRepo(store, new_connection(store))

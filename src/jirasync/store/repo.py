@@ -357,16 +357,20 @@ class _Ops:
                 rows = [_attachment_row(a) for a in attachments]
                 self._replace(s, AttachmentRow, rows, at, AttachmentRow.issue_id.in_(ids))
             if histories is not None:
-                hs = list(histories)
-                self._replace(s, ChangelogRow, [_history_row(h) for h in hs], at, ChangelogRow.issue_id.in_(ids))
-                _upsert(s, _table(ChangeItemRow), self._stamp((r for h in hs for r in _item_rows(h)), at))
-                gone = select(ChangelogRow.id).where(*self._mine(ChangelogRow), ChangelogRow.issue_id.in_(ids),
-                                                     ChangelogRow.deleted_at.is_not(None))
-                s.execute(update(ChangeItemRow).where(*self._mine(ChangeItemRow), ChangeItemRow.deleted_at.is_(None),
-                                                      ChangeItemRow.history_id.in_(gone)).values(deleted_at=utc(at)))
+                self._replace_histories(s, ids, list(histories), at)
             if links is not None:
                 scope = or_(IssueLinkRow.source_issue_id.in_(ids), IssueLinkRow.target_issue_id.in_(ids))
                 self._replace(s, IssueLinkRow, [_link_row(lk) for lk in links], at, scope)
+
+    def _replace_histories(self, s: Session, ids: list[int], histories: list[HistoryRecord],
+                           at: datetime | None) -> None:
+        rows = [_history_row(h) for h in histories]
+        self._replace(s, ChangelogRow, rows, at, ChangelogRow.issue_id.in_(ids))
+        _upsert(s, _table(ChangeItemRow), self._stamp((r for h in histories for r in _item_rows(h)), at))
+        gone = select(ChangelogRow.id).where(*self._mine(ChangelogRow), ChangelogRow.issue_id.in_(ids),
+                                             ChangelogRow.deleted_at.is_not(None))
+        s.execute(update(ChangeItemRow).where(*self._mine(ChangeItemRow), ChangeItemRow.deleted_at.is_(None),
+                                              ChangeItemRow.history_id.in_(gone)).values(deleted_at=utc(at)))
 
     def replace_issue_children(
         self,
