@@ -410,6 +410,9 @@ def test_mark_issues_records_the_reason(repo: SyncRepo) -> None:
     reasons = {d.id: d.deleted_reason for d in repo.issues_dump()}
     assert reasons == {1: "deleted", 2: "deleted", 3: None}
     assert repo.counts(live=True)["issues"] == 1
+    assert repo.deletion_counts() == {"deleted": 2}
+    row = repo.issue(2)
+    assert row is not None and row["deleted_at"] is not None and row["summary"] == "issue 2" and repo.issue(99) is None
     with pytest.raises(ValueError, match="reason must be one of"):
         repo.mark_issues([3], "gone", T0)  # type: ignore[arg-type]
 

@@ -427,6 +427,21 @@ class _Ops:
                 *self._mine(IssueRow), IssueRow.deleted_at.is_(None))
             return {i: (ms, p) for i, ms, p in s.execute(q)}
 
+    def issue(self, issue_id: int) -> dict[str, Any] | None:
+        """One issue row's columns (``raw`` included), or None."""
+        with self._tx() as s:
+            table = _table(IssueRow)
+            row = s.execute(select(table).where(table.c.connection_id == self.connection_id,
+                                                table.c.id == issue_id)).mappings().first()
+            return dict(row) if row is not None else None
+
+    def deletion_counts(self) -> dict[str, int]:
+        """Soft-deleted issues by reason."""
+        with self._tx() as s:
+            q = (select(IssueRow.deleted_reason, func.count()).where(*self._mine(IssueRow), IssueRow.deleted_at.is_not(None))
+                 .group_by(IssueRow.deleted_reason))
+            return {str(reason): n for reason, n in s.execute(q)}
+
     def issues_dump(self) -> list[IssueDump]:
         """Every issue row (live and deleted), by id."""
         with self._tx() as s:
