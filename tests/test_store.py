@@ -441,6 +441,7 @@ def test_children_replace_soft_deletes_the_missing_ones(repo: SyncRepo) -> None:
     # comment 11 visible again (its restriction lifted): the same row comes back to life
     repo.replace_issue_children(1, comments=[comment(10, 1), comment(11, 1)], at=T0 + timedelta(minutes=9))
     assert repo.counts(live=True)["comments"] == 3 and repo.counts()["comments"] == 3
+    assert repo.live_child_ids("comments") == {1: {10, 11}, 2: {20}} and repo.live_child_ids("histories") == {}
 
 
 def test_absent_json_is_sql_null(repo: SyncRepo) -> None:

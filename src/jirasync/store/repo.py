@@ -77,6 +77,7 @@ from jirasync.store.models import (
 )
 
 DeletedReason = Literal["deleted", "moved", "permission_lost"]
+ChildKind = Literal["comments", "worklogs", "attachments", "histories"]
 DELETED_REASONS: frozenset[str] = frozenset({"deleted", "moved", "permission_lost"})
 Row = dict[str, Any]
 
@@ -87,6 +88,9 @@ ENTITY_TABLES: tuple[type[Base], ...] = (
     AttachmentRow, WorklogRow, ChangelogRow, ChangeItemRow, BoardRow, SprintRow, IssueSprintRow,
     SyncRunRow, CheckpointRow, SkippedRecordRow,
 )
+
+_CHILD_MODELS: dict[str, type[Base]] = {"comments": CommentRow, "worklogs": WorklogRow,
+                                         "attachments": AttachmentRow, "histories": ChangelogRow}
 
 # Rows per "IN (...)" list in soft-delete updates.
 _MAX_ROWS = 1_000
@@ -441,6 +445,17 @@ class _Ops:
             q = (select(IssueRow.deleted_reason, func.count()).where(*self._mine(IssueRow), IssueRow.deleted_at.is_not(None))
                  .group_by(IssueRow.deleted_reason))
             return {str(reason): n for reason, n in s.execute(q)}
+
+    def live_child_ids(self, kind: ChildKind) -> dict[int, set[int]]:
+        """Issue id -> ids of its live comments / worklogs / attachments / histories (as in the
+        emulator's ground truth with ``include=``)."""
+        model: Any = _CHILD_MODELS[kind]
+        out: dict[int, set[int]] = {}
+        with self._tx() as s:
+            q = select(model.issue_id, model.id).where(*self._mine(model), model.deleted_at.is_(None))
+            for issue_id, child_id in s.execute(q):
+                out.setdefault(issue_id, set()).add(child_id)
+        return out
 
     def issues_dump(self) -> list[IssueDump]:
         """Every issue row (live and deleted), by id."""
