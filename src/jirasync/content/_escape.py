@@ -19,8 +19,13 @@ _LINE_START = re.compile(
 )
 
 
+_ANY = re.compile(r"[\\`*\[\]~|_<&]")
+
+
 def escape_text(text: str) -> str:
     """Escape inline Markdown specials in ``text`` (line starts are handled by ``escape_line_start``)."""
+    if not _ANY.search(text):
+        return text
     text = _ALWAYS.sub(r"\\\1", text)
     text = _UNDERSCORE.sub(r"\\_", text)
     text = _ANGLE.sub(r"\\<", text)

@@ -176,6 +176,9 @@ def _inline(tokens: list[Token]) -> list[Node]:
             out.append({"type": "hardBreak"})
         elif kind in ("strong_open", "em_open", "s_open"):
             active.append({"type": {"strong_open": "strong", "em_open": "em", "s_open": "strike"}[kind]})
+        elif kind == "link_close" and t.markup == "autolink":
+            _remove_last(active, "link")
+            out.append({"type": "_boundary"})  # two autolinks in a row stay two links
         elif kind in ("strong_close", "em_close", "s_close", "link_close"):
             _remove_last(active, {"strong_close": "strong", "em_close": "em", "s_close": "strike",
                                   "link_close": "link"}[kind])
@@ -190,7 +193,7 @@ def _inline(tokens: list[Token]) -> list[Node]:
             _html_inline(out, active, t.content)
         elif t.content:
             _add_text(out, t.content, active)
-    return out
+    return [n for n in out if n["type"] != "_boundary"]
 
 
 def _link_mark(t: Token) -> Node:

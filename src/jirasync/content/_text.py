@@ -18,7 +18,7 @@ from jirasync.content._common import (
 )
 from jirasync.content._wiki import parse_wiki
 
-INLINE_SEPARATORS = {"hardBreak": "\n", "tableCell": " ", "tableHeader": " "}
+INLINE_SEPARATORS = {"hardBreak": "\n"}
 _BLANKS = re.compile(r"\n{2,}")
 
 
@@ -46,10 +46,16 @@ def _collect(node: Node, out: list[str], depth: int) -> None:
     if depth > MAX_DEPTH:
         out.append(" ".join(_flat_texts(node)) + "\n")
         return
-    if kind == "expand" or kind == "nestedExpand" or kind == "panel":
+    if kind in ("expand", "nestedExpand", "panel"):
         title = str_attr(node, "title")
         if title:
             out.append(title + "\n")
+    if kind in ("tableCell", "tableHeader"):
+        inner: list[str] = []
+        for child in children(node):
+            _collect(child, inner, depth + 1)
+        out.append(" ".join("".join(inner).split()) + " ")
+        return
     for child in children(node):
         _collect(child, out, depth + 1)
     out.append(INLINE_SEPARATORS.get(str(kind), "" if kind == "text" else "\n"))
@@ -66,7 +72,9 @@ def _leaf_text(node: Node) -> str | None:
         return "@" + (str_attr(node, "text").lstrip("@") or str_attr(node, "id"))
     if kind == "emoji":
         return emoji_text(node)
-    if kind in ("status", "placeholder"):
+    if kind == "status":
+        return f"[{str_attr(node, 'text')}]"
+    if kind == "placeholder":
         return str_attr(node, "text")
     if kind == "date":
         return date_text(a.get("timestamp"))

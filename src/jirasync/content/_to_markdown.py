@@ -15,6 +15,7 @@ Choices where Markdown has no equivalent (documented in ``docs`` via the package
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from jirasync.content._common import (
@@ -53,6 +54,8 @@ PANEL_LABELS = {
 # Marks rendered, outermost first; every other mark is dropped with its text kept.
 MARK_ORDER = {"link": 0, "strike": 1, "strong": 2, "em": 3, "underline": 4, "subsup": 5}
 LIST_TYPES = frozenset({"bulletList", "orderedList", "taskList", "decisionList"})
+# Lists that share a marker: two in a row need different markers or Markdown merges them.
+LIST_GROUP = {"bulletList": "bullet", "taskList": "bullet", "decisionList": "bullet", "orderedList": "ordered"}
 
 # An inline segment: (marks outermost-first, kind "text" | "code" | "raw", payload).
 Segment = tuple[tuple[Node, ...], str, str]
@@ -89,13 +92,15 @@ class _Renderer:
 
     def blocks(self, nodes: list[Node], depth: int) -> list[str]:
         out: list[str] = []
-        previous = ""
+        previous = ("", False)
         for node in nodes:
             kind = str(node.get("type", ""))
-            text = self.block(node, depth, alternate=(kind == previous and kind in LIST_TYPES))
-            previous = kind
+            group = LIST_GROUP.get(kind, kind)
+            alternate = group == previous[0] and group in ("bullet", "ordered") and not previous[1]
+            text = self.block(node, depth, alternate=alternate)
             if text:
                 out.append(text)
+                previous = (group, alternate)
         return out
 
     def block(self, node: Node, depth: int, alternate: bool = False) -> str:
@@ -120,7 +125,7 @@ class _Renderer:
 
     def paragraph_text(self, inline: list[Node]) -> str:
         text = self.inline(inline, "block")
-        return "\n".join(escape_line_start(line) for line in text.split("\n"))
+        return "\n".join(escape_line_start(line.rstrip(" \t")) for line in text.split("\n")).strip("\n")
 
     def b_heading(self, node: Node, depth: int, alternate: bool) -> str:
         try:
@@ -196,12 +201,17 @@ class _Renderer:
     def item_body(self, blocks: list[Node], depth: int) -> str:
         out = ""
         previous = ""
+        last_alternate = False
         for block in blocks:
             kind = str(block.get("type", ""))
-            text = self.block(block, depth, alternate=(kind == previous and kind in LIST_TYPES))
+            group = LIST_GROUP.get(kind, kind)
+            alternate = group == LIST_GROUP.get(previous, previous) and group in ("bullet", "ordered") \
+                and not last_alternate
+            text = self.block(block, depth, alternate=alternate)
             if not text:
                 continue
-            tight = kind in LIST_TYPES and previous == "paragraph" and not (
+            last_alternate = alternate
+            tight = kind in LIST_TYPES and (previous == "paragraph" or previous in LIST_TYPES) and not (
                 kind == "orderedList" and attrs(block).get("order", 1) not in (1, None))
             out = text if not out else out + ("\n" if tight else "\n\n") + text
             previous = kind
@@ -349,7 +359,7 @@ class _Renderer:
         """Inline nodes as Markdown. ``mode``: "block" (hard breaks as ``\\``), "line" (spaces),
         "cell" (``<br>``, pipes escaped)."""
         segments = self.segments(nodes, mode)
-        text = _emit(segments)
+        text = _emit(segments, cell=(mode == "cell"))
         if mode == "cell":
             text = text.replace("\n", " ")
         return text.strip("\n")
@@ -416,7 +426,8 @@ INLINE_KINDS = frozenset({
 
 def _push(out: list[Segment], seg: Segment) -> None:
     """Append, merging with the previous segment of the same kind and marks."""
-    if out and seg[1] in ("text", "code") and out[-1][1] == seg[1] and out[-1][0] == seg[0]:
+    if out and seg[1] in ("text", "code") and out[-1][1] == seg[1] and out[-1][0] == seg[0] \
+            and not any(m["type"] == "link" and attrs(m).get("href") in (out[-1][2], seg[2]) for m in seg[0]):
         out[-1] = (seg[0], seg[1], out[-1][2] + seg[2])
     else:
         out.append(seg)
@@ -434,14 +445,20 @@ def _rendered_marks(node: Node) -> tuple[Node, ...]:
     return tuple(unique)
 
 
-def _open(mark: Node) -> str:
+DELIMS = {"strike": "~~", "strong": "**", "em": "*"}
+HTML_TAGS = {"strike": "del", "strong": "strong", "em": "em", "underline": "u"}
+
+
+def _open(mark: Node, html: bool) -> str:
     kind = mark["type"]
     if kind == "subsup":
         return "<sub>" if attrs(mark).get("type") == "sub" else "<sup>"
-    return {"link": "[", "strike": "~~", "strong": "**", "em": "*", "underline": "<u>"}.get(kind, "")
+    if kind == "link":
+        return "["
+    return f"<{HTML_TAGS[kind]}>" if html or kind not in DELIMS else DELIMS[kind]
 
 
-def _close(mark: Node) -> str:
+def _close(mark: Node, html: bool) -> str:
     kind = mark["type"]
     if kind == "link":
         a = attrs(mark)
@@ -450,11 +467,21 @@ def _close(mark: Node) -> str:
         return f"]({href} {link_title(title)})" if isinstance(title, str) and title else f"]({href})"
     if kind == "subsup":
         return "</sub>" if attrs(mark).get("type") == "sub" else "</sup>"
-    return {"strike": "~~", "strong": "**", "em": "*", "underline": "</u>"}.get(kind, "")
+    return f"</{HTML_TAGS[kind]}>" if html or kind not in DELIMS else DELIMS[kind]
 
 
-def _emit(segments: list[Segment]) -> str:
-    out: list[str] = []
+def _emit(segments: list[Segment], cell: bool = False) -> str:
+    """Segments as Markdown. Emphasis delimiters that CommonMark's flanking rules would not read
+    as delimiters (``a**(b)**``) make the whole run fall back to HTML tags (``<strong>``)."""
+    parts = _emit_parts(segments, cell, html=False)
+    if any(flag for _, flag in parts) and not _flanking_ok(parts):
+        parts = _emit_parts(segments, cell, html=True)
+    return "".join(text for text, _ in parts)
+
+
+def _emit_parts(segments: list[Segment], cell: bool, html: bool) -> list[tuple[str, int]]:
+    """Output pieces tagged 0 (text), 1 (opening delimiter run) or 2 (closing delimiter run)."""
+    out: list[tuple[str, int]] = []
     stack: list[Node] = []
 
     def close_to(k: int) -> None:
@@ -462,13 +489,14 @@ def _emit(segments: list[Segment]) -> str:
             mark = stack.pop()
             # Closing delimiters must follow non-space text: move trailing spaces past them.
             ws = ""
-            while out and not out[-1].strip(" \t"):
-                ws = out.pop() + ws
-            if out:
-                stripped = out[-1].rstrip(" \t")
-                ws = out[-1][len(stripped):] + ws
-                out[-1] = stripped
-            out.extend((_close(mark), ws))
+            while out and not out[-1][1] and not out[-1][0].strip(" \t"):
+                ws = out.pop()[0] + ws
+            if out and not out[-1][1]:
+                stripped = out[-1][0].rstrip(" \t")
+                ws = out[-1][0][len(stripped):] + ws
+                out[-1] = (stripped, 0)
+            out.append((_close(mark, html), 2 if not html and mark["type"] in DELIMS else 0))
+            out.append((ws, 0))
 
     for node_marks, kind, payload in segments:
         wanted = list(node_marks)
@@ -481,27 +509,70 @@ def _emit(segments: list[Segment]) -> str:
         while common < min(len(stack), len(wanted)) and stack[common] == wanted[common]:
             common += 1
         close_to(common)
-        body = escape_text(payload) if kind == "text" else (code_span(payload) if kind == "code" else payload)
+        if kind == "code":
+            body = code_span(payload).replace("|", "\\|") if cell else code_span(payload)
+        else:
+            body = escape_text(payload) if kind == "text" else payload
         if len(wanted) > common:
             lead = body[: len(body) - len(body.lstrip(" \t"))]
-            out.append(lead)
+            out.append((lead, 0))
             body = body[len(lead):]
             for mark in wanted[common:]:
-                if mark["type"] == "link" and _ends_with_bang(out):
-                    out.append("\\")
-                out.append(_open(mark))
+                if mark["type"] == "link":
+                    _escape_bang(out)
+                out.append((_open(mark, html), 1 if not html and mark["type"] in DELIMS else 0))
                 stack.append(mark)
-        out.append(body)
+        out.append((body, 0))
     close_to(0)
-    return "".join(out)
+    return [p for p in out if p[0]]
 
 
-def _ends_with_bang(out: list[str]) -> bool:
-    """Would a ``[`` appended now follow an unescaped ``!`` (and so start an image)?"""
-    for part in reversed(out):
-        if part:
-            return part.endswith("!") and not part.endswith("\\!")
-    return False
+def _flanking_ok(parts: list[tuple[str, int]]) -> bool:
+    """Would every delimiter run we emitted be read as one (CommonMark left/right-flanking)?
+    Checked with and without symbols counted as punctuation (spec versions differ)."""
+    for i, (text, flag) in enumerate(parts):
+        if not flag:
+            continue
+        if i and parts[i - 1][1] and parts[i - 1][1] != flag and parts[i - 1][0][0] == text[0]:
+            return False  # a closing run touching an opening run of the same character merges with it
+        before = _neighbour_char(parts, i, -1)
+        after = _neighbour_char(parts, i, 1)
+        for wide in (False, True):
+            p_before, p_after = _punct(before, wide), _punct(after, wide)
+            if flag == 1 and (after.isspace() or (p_after and not (before.isspace() or p_before))):
+                return False
+            if flag == 2 and (before.isspace() or (p_before and not (after.isspace() or p_after))):
+                return False
+    return True
+
+
+def _neighbour_char(parts: list[tuple[str, int]], i: int, step: int) -> str:
+    """The character next to delimiter part ``i``'s run (runs of one character merge)."""
+    char = parts[i][0][0]
+    j = i + step
+    while 0 <= j < len(parts):
+        text, flag = parts[j]
+        if not (flag and text[0] == char):
+            return text[-1] if step < 0 else text[0]
+        j += step
+    return " "
+
+
+def _punct(ch: str, wide: bool) -> bool:
+    if ch.isspace():
+        return False
+    category = unicodedata.category(ch)[0]
+    return category == "P" or (category == "S" and (wide or ch.isascii()))
+
+
+def _escape_bang(out: list[tuple[str, int]]) -> None:
+    """A ``[`` is about to follow: escape an ``!`` before it, or the link would become an image."""
+    for i in range(len(out) - 1, -1, -1):
+        text, flag = out[i]
+        if text:
+            if text.endswith("!") and not text.endswith("\\!"):
+                out[i] = (text[:-1] + "\\!", flag)
+            return
 
 
 def _table_grid(node: Node) -> list[list[Node | None]]:

@@ -403,7 +403,8 @@ def _brace(st: _Inline, s: str, j: int, emit: Emit) -> int:
             return 0
         while s.startswith("}", close + 2):  # "{{a}}}" keeps the inner brace
             close += 1
-        emit({"type": "text", "text": s[j + 2:close], "marks": [{"type": "code"}]})
+        code = re.sub(r"\\([^\w\s])", r"\1", s[j + 2:close])
+        emit({"type": "text", "text": code, "marks": [{"type": "code"}]})
         return close + 2
     for marker in ("??", "*", "_", "-", "+", "^", "~"):
         if s.startswith("{" + marker + "}", j):
