@@ -236,7 +236,7 @@ class _Run:
         window = self.window(p, cursor.updated_ms)
         if self.progress is not None:
             self.progress.start(p.key, await issues.approximate_count(self.ctx, window))
-        async for items in issues.search(self.ctx, window):
+        async for items in issues.batches(self.ctx, window):
             records = issues.parse_page(self.ctx, items)
             fresh = [r for r in records if full or (k := self.known.get(r.id)) is None or k.updated_ms < r.updated_ms]
             bundles = await issues.bundles(self.ctx, fresh)

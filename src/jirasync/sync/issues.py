@@ -10,8 +10,8 @@ Children:
 
 * comments and worklogs — the page embedded in the issue; ``GET issue/{id}/comment`` (or
   ``/worklog``), paged, only when ``total`` exceeds what was embedded;
-* changelogs — Cloud: one ``POST /changelog/bulkfetch`` for the page's changed issues (≤ 1000
-  ids, token paging); DC: ``expand=changelog`` on the search, and ``GET issue/{id}?expand=changelog``
+* changelogs — Cloud: one ``POST /changelog/bulkfetch`` per batch of changed issues (≤ 1000
+  ids, token paging; search pages are joined into batches of 1000); DC: ``expand=changelog`` on the search, and ``GET issue/{id}?expand=changelog``
   only when the embedded histories are truncated;
 * attachments (metadata), links — from the issue's fields (sprint membership: see the engine).
 """
@@ -39,6 +39,8 @@ from jirasync.sync.sink import IssueBundle
 CLOUD_PAGE = 100  # /search/jql's cap with fields=*all
 DC_PAGE = 1000  # jira.search.views.default.max
 CHILD_PAGE = 100
+BATCH_ISSUES = 1000  # search pages are committed in batches of this many issues: one changelog
+# bulkfetch (its cap is 1000 ids) and one transaction per batch
 BULK_CHANGELOG_IDS = 1000
 
 ToMarkdown = Callable[[Any], str]
@@ -93,6 +95,18 @@ def _updated_ms(item: dict[str, Any]) -> int:
 
 def search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, Any]]]:
     return cloud_search(ctx, window) if ctx.cloud else dc_search(ctx, window)
+
+
+async def batches(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, Any]]]:
+    """Search pages joined into batches of about ``BATCH_ISSUES`` issues (a resume re-reads at most one)."""
+    batch: list[dict[str, Any]] = []
+    async for page in search(ctx, window):
+        batch.extend(page)
+        if len(batch) >= BATCH_ISSUES:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 async def approximate_count(ctx: IssueContext, window: Window) -> int | None:
