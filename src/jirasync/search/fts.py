@@ -1,0 +1,180 @@
+"""The text index: one ``search_docs`` row per live issue, kept in step with ``issues``.
+
+A document is the issue's summary, description (the stored Markdown; plain text of the raw value
+when no Markdown was stored), its comments without a visibility restriction (a comment limited
+to a group or role is never indexed, so no search and no snippet can leak it), and its labels.
+
+Keeping it in step — the hook:
+
+* ``reindex(session, connection_id, issue_ids)`` rebuilds the documents of those issues (deleted
+  ones are dropped). The sync engine may call it in the transaction of each page it commits.
+* ``refresh(session, connection_id)`` finds every stale document by comparing ``updated_ms`` with
+  the issue's (Jira bumps ``updated`` on every edit, comment and move) and rebuilds those; ``search``
+  calls it first, so the index is right even when nothing called ``reindex``. On an index already
+  in step it is one join over ``issues`` and ``search_docs``.
+
+SQLite: FTS5 (external content, Porter stemming, triggers on ``search_docs``); PostgreSQL: a
+generated weighted ``tsvector`` column with a GIN index (see the migration ``0003``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session
+
+from jirasync.content import text_of_adf, text_of_wiki
+from jirasync.store.models import CommentRow, IssueRow
+
+from .schema import search_docs
+
+CHUNK = 500
+
+
+def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _text(markdown: str | None, raw: Any) -> str:
+    if markdown:
+        return markdown
+    if isinstance(raw, dict):
+        return text_of_adf(raw)
+    if isinstance(raw, str):
+        return text_of_wiki(raw)
+    return ""
+
+
+def reindex(session: Session, connection_id: int, issue_ids: Collection[int] | None = None) -> int:
+    """Rebuild the documents of ``issue_ids`` (every issue of the connection when None).
+    Returns how many documents were written."""
+    d = search_docs
+    if issue_ids is None:
+        session.execute(delete(d).where(d.c.connection_id == connection_id))
+        ids = list(session.scalars(select(IssueRow.id).where(IssueRow.connection_id == connection_id,
+                                                             IssueRow.deleted_at.is_(None)).order_by(IssueRow.id)))
+    else:
+        ids = sorted(set(issue_ids))
+    written = 0
+    for chunk in _chunks(ids):
+        written += _rebuild(session, connection_id, chunk, clear=issue_ids is not None)
+    return written
+
+
+def _rebuild(session: Session, connection_id: int, ids: Sequence[int], clear: bool) -> int:
+    d, i, c = search_docs, IssueRow, CommentRow
+    if clear:
+        session.execute(delete(d).where(d.c.connection_id == connection_id, d.c.issue_id.in_(ids)))
+    issues = session.execute(select(i.id, i.updated_ms, i.summary, i.description_md, i.description_raw, i.labels)
+                             .where(i.connection_id == connection_id, i.id.in_(ids), i.deleted_at.is_(None))).all()
+    if not issues:
+        return 0
+    bodies: dict[int, list[str]] = {}
+    for issue_id, md, raw in session.execute(
+            select(c.issue_id, c.body_md, c.body_raw).where(
+                c.connection_id == connection_id, c.issue_id.in_([row.id for row in issues]), c.deleted_at.is_(None),
+                c.visibility_type.is_(None)).order_by(c.issue_id, c.created, c.id)):
+        text = _text(md, raw)
+        if text:
+            bodies.setdefault(issue_id, []).append(text)
+    now = datetime.now(UTC)
+    session.execute(d.insert(), [
+        {"connection_id": connection_id, "issue_id": row.id, "updated_ms": row.updated_ms,
+         "summary": row.summary or "", "description": _text(row.description_md, row.description_raw),
+         "comments": "\n\n".join(bodies.get(row.id, [])), "labels": " ".join(row.labels or []), "indexed_at": now}
+        for row in issues])
+    return len(issues)
+
+
+def stale_ids(session: Session, connection_id: int) -> list[int]:
+    """Issues whose document is missing or out of date, and documents of issues no longer live."""
+    d, i = search_docs, IssueRow
+    joined = i.__table__.outerjoin(d, and_(d.c.connection_id == i.connection_id, d.c.issue_id == i.id))
+    stale = select(i.id).select_from(joined).where(i.connection_id == connection_id, or_(
+        and_(i.deleted_at.is_(None), or_(d.c.doc_id.is_(None), d.c.updated_ms != i.updated_ms)),
+        and_(i.deleted_at.is_not(None), d.c.doc_id.is_not(None))))
+    orphans = select(d.c.issue_id).where(d.c.connection_id == connection_id, ~select(i.id).where(
+        i.connection_id == connection_id, i.id == d.c.issue_id).exists())
+    return sorted(set(session.scalars(stale)) | set(session.scalars(orphans)))
+
+
+def refresh(session: Session, connection_id: int) -> int:
+    """Rebuild every stale document; returns how many issues were looked at."""
+    ids = stale_ids(session, connection_id)
+    if ids:
+        reindex(session, connection_id, ids)
+    return len(ids)
+
+
+# -- query text ------------------------------------------------------------------------------------
+
+_TERM = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+Term = tuple[tuple[str, ...], bool]  # words (a phrase when several), prefix
+"""One term of a query."""
+
+
+def parse_query(text: str) -> tuple[list[list[Term]], list[Term]]:
+    """Web-search syntax: words and ``"quoted phrases"`` must all match, ``-term`` must not, ``OR``
+    between two terms offers either, ``word*`` is a prefix. Returns (all of: any of: term, none of:
+    term); punctuation is dropped, so nothing the user types reaches the engine as syntax."""
+    required: list[list[Term]] = []
+    excluded: list[Term] = []
+    pending_or = False
+    for m in _TERM.finditer(text):
+        quoted = m.group(2) is not None
+        neg, body = (m.group(1), m.group(2)) if quoted else (m.group(3), m.group(4))
+        if not quoted and body == "OR":
+            pending_or = bool(required)
+            continue
+        words = tuple(_WORD.findall(body))
+        if not words:
+            continue
+        term = (words, not quoted and body.endswith("*"))
+        if neg:
+            excluded.append(term)
+        elif pending_or:
+            required[-1].append(term)
+        else:
+            required.append([term])
+        pending_or = False
+    return required, excluded
+
+
+def fts5_query(text: str) -> str | None:
+    """The query for SQLite FTS5 ``MATCH``; None when nothing is required."""
+    required, excluded = parse_query(text)
+    if not required:
+        return None
+
+    def term(t: Term) -> str:
+        return '"' + " ".join(t[0]) + '"' + ("*" if t[1] else "")
+
+    def any_of(ts: list[Term]) -> str:
+        return term(ts[0]) if len(ts) == 1 else "(" + " OR ".join(term(t) for t in ts) + ")"
+
+    return " AND ".join(any_of(ts) for ts in required) + "".join(f" NOT {term(t)}" for t in excluded)
+
+
+def tsquery(text: str) -> str | None:
+    """The same query for PostgreSQL ``to_tsquery`` (phrases with ``<->``, prefixes with ``:*``)."""
+    required, excluded = parse_query(text)
+    if not required:
+        return None
+
+    def term(t: Term) -> str:
+        words = [w.lower() for w in t[0]]
+        if t[1]:
+            words[-1] += ":*"
+        return words[0] if len(words) == 1 else "(" + " <-> ".join(words) + ")"
+
+    def any_of(ts: list[Term]) -> str:
+        return term(ts[0]) if len(ts) == 1 else "(" + " | ".join(term(t) for t in ts) + ")"
+
+    return " & ".join([*(any_of(ts) for ts in required), *(f"!{term(t)}" for t in excluded)])
