@@ -256,6 +256,26 @@ def test_nothing_is_lost_at_minute_boundaries_far_from_utc(
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
+def test_nothing_is_lost_across_a_dst_fall_back(emulator: Callable[..., EmulatorServer], conns: Connections, flavor: str) -> None:
+    """The cursor sits in the first 01:xx of 2026-11-01 in New York; edits follow in that hour and in
+    the repeated one. A literal read in the second hour would lose the edits of the first (jiraemu
+    reads a fold as its first occurrence; the property test above covers either reading)."""
+    utc = lambda h, m: int(datetime(2026, 11, 1, h, m, tzinfo=UTC).timestamp() * 1000)  # noqa: E731
+    emu = emulator(flavor=flavor, timezone="America/New_York")
+    control(emu, "clock", {"freeze": True, "set_ms": utc(5, 50)})  # 01:50 EDT, the first reading
+    control(emu, "reset", {})  # data generated up to the frozen clock
+    control(emu, "mutate", [{"op": "update", "issue": k, "fields": {"updated": utc(5, 40)}} for k in ("SEC-1", "ENG-1")])
+    connect(conns, emu)
+    sync(conns)
+    control(emu, "clock", {"set_ms": utc(7, 0)})  # 02:00 EST
+    stamps = {"SEC-2": utc(5, 41), "SEC-3": utc(5, 59), "ENG-2": utc(6, 10), "ENG-3": utc(6, 45)}  # 01:41 EDT … 01:45 EST
+    control(emu, "mutate", [{"op": "update", "issue": k, "fields": {"updated": ms}} for k, ms in stamps.items()])
+    summary = sync(conns)
+    assert_store_equals_truth(conns, emu, children=False)
+    assert summary.counts()["updated"] == len(stamps)
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
 def test_faults_do_not_change_the_result(emulator: Callable[..., EmulatorServer], conns: Connections, flavor: str) -> None:
     emu = emulator(flavor=flavor)
     connect(conns, emu)
