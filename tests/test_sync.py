@@ -275,6 +275,24 @@ def test_nothing_is_lost_across_a_dst_fall_back(emulator: Callable[..., Emulator
     assert summary.counts()["updated"] == len(stamps)
 
 
+def test_a_lagging_search_index_converges_on_the_next_run(emulator: Callable[..., EmulatorServer], conns: Connections) -> None:
+    """Cloud search is eventually consistent: what the index has not seen yet is read by the next run."""
+    emu = emulator(flavor="cloud")
+    connect(conns, emu)
+    sync(conns)
+    control(emu, "config", {"index_lag_s": 1.0})
+    control(emu, "mutate", [
+        {"op": "update", "issue": "SEC-3", "fields": {"summary": "lagging"}},
+        {"op": "move", "issue": "SEC-2", "project": "ENG"},
+        {"op": "delete", "issue": "ENG-4"},
+        {"op": "bulk_create", "project": "SEC", "count": 2},
+    ])
+    sync(conns)  # the index has not caught up: nothing may be lost or corrupted meanwhile
+    time.sleep(1.1)
+    sync(conns)
+    assert_store_equals_truth(conns, emu)
+
+
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_faults_do_not_change_the_result(emulator: Callable[..., EmulatorServer], conns: Connections, flavor: str) -> None:
     emu = emulator(flavor=flavor)
