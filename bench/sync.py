@@ -54,6 +54,7 @@ JIRASYNC = ROOT / ".venv" / "bin" / "jirasync"
 EMAIL, TOKEN = "admin@example.com", "emulator-token"
 PEER_PACKAGES = {"airbyte": "airbyte-source-jira==4.0.0", "singer": "tap-jira==2.6.0"}
 TOOLS = ("jirasync", "airbyte", "singer")
+ISSUE_ROUTE = re.compile(r"^(GET|POST) /rest/api/\d/(search(/jql)?|issue/.*|changelog/bulkfetch)$")
 
 
 # --------------------------------------------------------------------------------------- results
@@ -80,6 +81,12 @@ class Run:
         return self.issues_got / self.wall_s if self.wall_s else 0.0
 
     @property
+    def issue_requests(self) -> int:
+        """Requests for issues and their children (search, issue/…, changelog bulkfetch); the rest is
+        reference data (projects, fields, users, roles, permissions, boards, sprints)."""
+        return sum(v for k, v in self.by_route.items() if ISSUE_ROUTE.match(k))
+
+    @property
     def projected_s(self) -> float | None:
         """For a run stopped by the budget: its wall time scaled by the share done of the stream that
         lags most (issues or comments)."""
@@ -92,6 +99,7 @@ class Run:
         d = self.__dict__.copy()
         d["issues_per_s"] = round(self.issues_per_s, 1)
         d["projected_s"] = self.projected_s
+        d["issue_requests"] = self.issue_requests
         return d
 
 
@@ -496,7 +504,7 @@ def run_config(cfg: Config, tools: list[str], args: argparse.Namespace) -> list[
             log(f"  {tool} …")
             try:
                 if tool == "jirasync":
-                    run_jirasync(emu, run, truth_comments, args.budget_s, tdir, incremental=True)
+                    run_jirasync(emu, run, truth_comments, args.jirasync_budget_s, tdir, incremental=True)
                 elif tool == "airbyte":
                     run_airbyte(emu, run, truth_comments, args.budget_s, tdir)
                 else:
@@ -513,9 +521,9 @@ def run_config(cfg: Config, tools: list[str], args: argparse.Namespace) -> list[
 
 
 def fmt_table(runs: list[Run]) -> str:
-    head = ("| configuration | tool | status | requests | wall s | issues/s | peak RSS MB | issues | comments "
+    head = ("| configuration | tool | status | requests | of which issues | wall s | issues/s | peak RSS MB | issues | comments "
             "(of truth) | comments lost | no-change incr. requests |")
-    rows = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
         obtained = r.status in ("ok", "stopped (budget)")
         inc = "" if r.incremental_requests is None else f"{r.incremental_requests} ({r.incremental_wall_s:.1f} s)"
@@ -525,7 +533,7 @@ def fmt_table(runs: list[Run]) -> str:
             status += f" at {r.wall_s:.0f} s, ≈{r.projected_s:,.0f} s projected"
         rows.append(
             f"| {r.config} | {r.tool} | {status}{' — ' + r.note if r.note else ''} | "
-            f"{r.requests:,} | " + (f"{r.wall_s:.1f} | {r.issues_per_s:,.0f} | {rss} | {r.issues_got:,}/{r.issues_total:,} | "
+            f"{r.requests:,} | {r.issue_requests:,} | " + (f"{r.wall_s:.1f} | {r.issues_per_s:,.0f} | {rss} | {r.issues_got:,}/{r.issues_total:,} | "
                                     f"{r.comments_got:,}/{r.comments_total:,} | {r.comments_missing:,} | {inc} |"
                                     if obtained else " | | | | | | |"))
     return "\n".join(rows)
@@ -551,8 +559,10 @@ def main() -> int:
                         help="exact comments per issue at 1,000 issues (the peers' published set-up); "
                              "larger sizes keep jiraemu's generated comments (some issues > 100). -1: generated everywhere")
     parser.add_argument("--projects", type=int, default=3)
-    parser.add_argument("--budget-s", type=float, default=90.0,
-                        help="stop a tool after this many seconds and report what it had (0 = no limit)")
+    parser.add_argument("--budget-s", type=float, default=60.0,
+                        help="stop a peer after this many seconds and report what it had, with a projection "
+                             "(0 = no limit)")
+    parser.add_argument("--jirasync-budget-s", type=float, default=0.0, help="the same for jirasync (0 = no limit)")
     parser.add_argument("--peer-max-size", type=int, default=10000, help="peers skip larger sizes")
     parser.add_argument("--json", dest="json_out", default=None, help="also write every run as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the work directories (configs, stores)")
