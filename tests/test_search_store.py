@@ -524,41 +524,72 @@ def _seed_level_members(emu: EmulatorServer, conns: Connections, cid: int, cloud
                 replace_level_members(s, cid, int(level.id), [LevelMemberRecord.from_json(v, cloud) for v in values])
 
 
+def _control(emu: EmulatorServer, path: str, body: Any = None, **params: Any) -> Any:
+    if body is None:
+        return httpx.get(f"{emu.url}/_emulator/{path}", params=params, timeout=30).json()
+    answer = httpx.post(f"{emu.url}/_emulator/{path}", json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _assert_as_user_is_truth(emu: EmulatorServer, store: Store, cid: int, users: list[str], rng: random.Random) -> int:
+    """For each user: the filter-only search as them equals jiraemu's visible set (of what the
+    connection synced), and a text search as them is the unrestricted search cut to that set.
+    Returns how many users had a partial view."""
+    key_of = {str(i.id): i.key for i in SyncRepo(store, cid).issues_dump() if i.deleted_reason is None}
+    stored = {h.key: h for h in search(store, cid, "", limit=100_000)}
+    assert set(stored) == set(key_of.values())
+    words = sorted({w for h in stored.values() for w in h.summary.lower().split() if w.isalpha() and len(w) > 3})
+    partial = 0
+    for who in users:
+        allowed = {key_of[i] for i in _control(emu, "truth", user=who)["visibleIds"] if i in key_of}
+        seen = {h.key for h in search(store, cid, "", as_user=who, limit=100_000)}
+        assert seen == allowed, (who, sorted(seen - allowed), sorted(allowed - seen))
+        for word in rng.sample(words, min(3, len(words))):
+            everyone = {h.key for h in search(store, cid, word, limit=100_000)}
+            assert {h.key for h in search(store, cid, word, as_user=who, limit=100_000)} == everyone & allowed
+        partial += bool(allowed) and len(allowed) < len(stored)
+    return partial
+
+
 @pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
 def test_as_user_equals_jiraemu_truth_for_random_users(
     emulator: Callable[..., EmulatorServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flavor: str,
 ) -> None:
-    emu = emulator(flavor=flavor, seed=11 if flavor == "cloud" else 12)
+    """Random users see exactly jiraemu's truth through ``as_user`` — after restricting random issues
+    to security levels, and again after group and role changes and an incremental sync."""
+    cloud = flavor == "cloud"
+    emu = emulator(flavor=flavor, seed=11 if cloud else 12)
+    rng = random.Random(4 if cloud else 5)
+    keys = sorted(i["key"] for i in _control(emu, "truth")["issues"])
+    secured = {p.key for p in emu.backend.state.projects.values() if p.security_scheme_id is not None}
+    restrictable = [k for k in keys if k.split("-")[0] in secured]
+    _control(emu, "mutate", [{"op": "set_security_level", "issue": k, "level": rng.choice(["Internal", "Confidential"])}
+                             for k in rng.sample(restrictable, min(20, len(restrictable)))])
     monkeypatch.delenv("JIRASYNC_SECRET_KEY", raising=False)
     conns = Connections.open(home=str(tmp_path / "home"))
     try:
-        creds = (Credentials.api_token("admin@example.com", Secret("emulator-token")) if flavor == "cloud"
+        creds = (Credentials.api_token("admin@example.com", Secret("emulator-token")) if cloud
                  else Credentials.pat(Secret("emulator-pat")))
         conn, report = asyncio.run(conns.add("jira", emu.url, creds))
         assert conn is not None, [(i.name, i.detail) for i in report.items]
-        summary = asyncio.run(Syncer(conns, "jira").run())
-        assert summary.status == "ok", summary.errors
+        assert asyncio.run(Syncer(conns, "jira").run()).status == "ok"
         cid = connection_id(conns, "jira")
-        _seed_level_members(emu, conns, cid, flavor == "cloud")
-        stored = {h.key: h for h in search(conns.store, cid, "", limit=100_000)}
-        key_of = {str(i.id): i.key for i in SyncRepo(conns.store, cid).issues_dump() if i.deleted_reason is None}
-        assert set(stored) == set(key_of.values())
-        users = httpx.get(f"{emu.url}/_emulator/users", timeout=30).json()
-        users = users.get("users", users) if isinstance(users, dict) else users
-        rng = random.Random(4)
-        words = sorted({w for h in stored.values() for w in h.summary.lower().split() if w.isalpha() and len(w) > 3})
-        checked = 0
-        for user in rng.sample(users, min(10, len(users))):
-            who = user["accountId"] if flavor == "cloud" else user["name"]
-            truth = httpx.get(f"{emu.url}/_emulator/truth", params={"user": who}, timeout=30).json()
-            allowed = {key_of[i] for i in truth["visibleIds"] if i in key_of}
-            seen = {h.key for h in search(conns.store, cid, "", as_user=who, limit=100_000)}
-            assert seen == allowed, (who, sorted(seen - allowed), sorted(allowed - seen))
-            for word in rng.sample(words, min(3, len(words))):
-                everyone = {h.key for h in search(conns.store, cid, word, limit=100_000)}
-                mine = {h.key for h in search(conns.store, cid, word, as_user=who, limit=100_000)}
-                assert mine == everyone & allowed, (who, word)
-            checked += bool(allowed) and len(allowed) < len(stored)
-        assert checked, "no sampled user had a partial view: the property was not exercised"
+        _seed_level_members(emu, conns, cid, cloud)
+        people = _control(emu, "users")
+        people = people.get("users", people) if isinstance(people, dict) else people
+        names = [u["accountId"] if cloud else u["name"] for u in people]
+        assert _assert_as_user_is_truth(emu, conns.store, cid, rng.sample(names, min(10, len(names))), rng)
+        # membership changes behind the sync: the next search as anyone follows them
+        projects = sorted({i["projectKey"] for i in _control(emu, "truth")["issues"]})
+        groups = sorted({g for u in people for g in u.get("groups", [])})
+        changes: list[dict[str, Any]] = [
+            *({"op": "remove_role_actor", "project": p, "role": "Developers", "group": "developers"} for p in projects),
+            *({"op": "add_group_member", "group": rng.choice(groups), "user": rng.choice(names)} for _ in range(3)),
+        ]
+        applied = [httpx.post(f"{emu.url}/_emulator/mutate", json=c, timeout=30).status_code for c in changes]
+        assert applied.count(200) >= len(projects)  # adding a member twice may be refused
+        assert asyncio.run(Syncer(conns, "jira").run()).status == "ok"
+        assert _assert_as_user_is_truth(emu, conns.store, cid, rng.sample(names, min(10, len(names))), rng)
     finally:
         conns.store.close()
