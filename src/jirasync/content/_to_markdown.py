@@ -180,7 +180,8 @@ class _Renderer:
 
     def b_bulletList(self, node: Node, depth: int, alternate: bool) -> str:
         marker = "*" if alternate else "-"
-        return "\n".join(self.list_item(item, marker + " ", depth) for item in children(node))
+        items = (self.list_item(item, marker + " ", depth) for item in children(node))
+        return "\n".join(item for item in items if item)
 
     def b_orderedList(self, node: Node, depth: int, alternate: bool) -> str:
         try:
@@ -188,15 +189,20 @@ class _Renderer:
         except (TypeError, ValueError):
             start = 1
         delim = ")" if alternate else "."
-        return "\n".join(self.list_item(item, f"{start + i}{delim} ", depth)
-                         for i, item in enumerate(children(node)))
+        bodies = [body for body in (self.item_text(item, depth) for item in children(node)) if body]
+        return "\n".join(_indent(body, f"{start + i}{delim} ", " " * len(f"{start + i}{delim} "))
+                         for i, body in enumerate(bodies))
 
     def list_item(self, item: Node, marker: str, depth: int) -> str:
+        """An item under ``marker``; empty items are left out (a bare marker after a paragraph line
+        would read as a setext heading underline)."""
+        body = self.item_text(item, depth)
+        return _indent(body, marker, " " * len(marker)) if body else ""
+
+    def item_text(self, item: Node, depth: int) -> str:
         if item.get("type") not in ("listItem", None):
-            body = self.block(item, depth)
-        else:
-            body = self.item_body(children(item), depth)
-        return _indent(body, marker, " " * len(marker)) if body else marker.rstrip()
+            return self.block(item, depth)
+        return self.item_body(children(item), depth)
 
     def item_body(self, blocks: list[Node], depth: int) -> str:
         out = ""
