@@ -237,14 +237,14 @@ class _Run:
         if self.progress is not None:
             self.progress.start(p.key, await issues.approximate_count(self.ctx, window))
         async for items in issues.batches(self.ctx, window):
-            records = issues.parse_page(self.ctx, items)
+            records = await asyncio.to_thread(issues.parse_page, self.ctx, items)  # CPU: keep other projects' I/O going
             fresh = [r for r in records if full or (k := self.known.get(r.id)) is None or k.updated_ms < r.updated_ms]
             bundles = await issues.bundles(self.ctx, fresh)
             if records:
                 last = max(records, key=lambda r: (r.updated_ms, r.id))
                 if cursor.updated_ms is None or last.updated_ms >= cursor.updated_ms:
                     cursor = Cursor(last.updated_ms, last.id, self.fp)
-            commit_page(self.repo, p.key, p.id, bundles, cursor, self.at)
+            await asyncio.to_thread(commit_page, self.repo, p.key, p.id, bundles, cursor, self.at)
             self.count(ps, fresh, len(records))
             if self.progress is not None:
                 self.progress.advance(p.key, len(items))
