@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import random
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +27,7 @@ from hypothesis import strategies as st
 from sqlalchemy import inspect, select
 
 from jiraemu import EmuConfig, EmulatorServer
+from jirasync.cli_search import parse_when
 from jirasync.connections import Connections, Credentials
 from jirasync.exceptions import ConfigError
 from jirasync.records import (
@@ -593,3 +597,53 @@ def test_as_user_equals_jiraemu_truth_for_random_users(
         assert _assert_as_user_is_truth(emu, conns.store, cid, rng.sample(names, min(10, len(names))), rng)
     finally:
         conns.store.close()
+
+
+# -- the command -------------------------------------------------------------------------------------
+
+
+def _cli(home: Path, db: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("JIRASYNC_SECRET_KEY", "JIRASYNC_DB", "JIRASYNC_HOME")}
+    return subprocess.run([sys.executable, "-m", "jirasync.cli", "--home", str(home), "--db", db, *args],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+def test_the_search_command(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/cli.db"
+    store = Store(db)
+    store.migrate()
+    try:
+        w = World(store)
+        w.user("ann", email="ann@example.com")
+        w.user("bob")
+        w.project(1, "WEB", grants=[("user", "ann")])
+        w.project(2, "API", grants=[("anyone", None)])
+        w.commit()
+        w.issue(1, "Login [bold]timeout[/bold]", iid=1, description="spinner forever")
+        w.issue(2, "Login token", iid=2, updated=T0 - timedelta(days=30))
+    finally:
+        store.close()
+    home = tmp_path / "home"
+    found = json.loads(_cli(home, db, "search", "login", "--json").stdout)
+    assert {h["key"] for h in found} == {"API-2", "WEB-1"}
+    assert set(found[0]) == {"key", "summary", "score", "snippet"}
+    as_bob = json.loads(_cli(home, db, "search", "login", "--as", "bob", "--json").stdout)
+    assert [h["key"] for h in as_bob] == ["API-2"]
+    recent = json.loads(_cli(home, db, "search", "--updated-after", "2026-02-20", "--json", "--reindex").stdout)
+    assert [h["key"] for h in recent] == ["WEB-1"]
+    shown = _cli(home, db, "search", "timeout", "--project", "WEB")
+    assert shown.returncode == 0 and "WEB-1" in shown.stdout and "[bold]timeout[/bold]" in shown.stdout  # escaped
+    bad = _cli(home, db, "search", "x", "--as", "nobody")
+    assert bad.returncode == 2 and "no synced user" in bad.stderr
+    bad_date = _cli(home, db, "search", "x", "--updated-after", "last tuesday")
+    assert bad_date.returncode == 2 and "--updated-after" in bad_date.stderr
+
+
+def test_updated_after_forms() -> None:
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert parse_when("7d", None, now) == now - timedelta(days=7)
+    assert parse_when("90m", "UTC", now) == now - timedelta(minutes=90)
+    assert parse_when("2026-01-31", "Pacific/Kiritimati") == datetime(2026, 1, 30, 10, 0, tzinfo=UTC)
+    assert parse_when("2026-01-31T09:30+02:00", "Asia/Tokyo") == datetime(2026, 1, 31, 7, 30, tzinfo=UTC)
+    with pytest.raises(ConfigError):
+        parse_when("yesterday-ish", None)

@@ -370,3 +370,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+from jirasync import cli_search  # noqa: E402,F401
