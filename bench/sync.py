@@ -260,12 +260,12 @@ class Emulator:
         data = self.http.get("/_emulator/stats", params={"log": 0}).json()
         return {str(k): int(v) for k, v in data["byRoute"].items()}
 
-    def truth(self) -> tuple[set[str], dict[str, str], set[str]]:
-        """(issue ids, comment id -> issue id, ...) as the admin sees them."""
+    def truth(self) -> tuple[set[str], dict[str, str]]:
+        """(issue ids, comment id -> issue id): what a perfect sync by the admin ends up with."""
         data = orjson.loads(self.http.get("/_emulator/truth", params={"include": "comments"}).content)
         issues = {str(i["id"]) for i in data["issues"]}
         comments = {str(c["id"]): str(i["id"]) for i in data["issues"] for c in i.get("comments", [])}
-        return issues, comments, set()
+        return issues, comments
 
     def close(self) -> None:
         self.http.close()
@@ -488,7 +488,7 @@ def run_config(cfg: Config, tools: list[str], args: argparse.Namespace) -> list[
     emu = Emulator(cfg.issues, cfg.latency_ms, args.projects, cfg.comments_per_issue, work / "tls")
     runs: list[Run] = []
     try:
-        truth_issues, truth_comments, _ = emu.truth()
+        truth_issues, truth_comments = emu.truth()
         heavy = Counter(truth_comments.values())
         log(f"  {len(truth_issues)} issues, {len(truth_comments)} comments, "
             f"{sum(1 for n in heavy.values() if n > 20)} issues with > 20 (embedded page), "
@@ -559,7 +559,7 @@ def main() -> int:
                         help="exact comments per issue at 1,000 issues (the peers' published set-up); "
                              "larger sizes keep jiraemu's generated comments (some issues > 100). -1: generated everywhere")
     parser.add_argument("--projects", type=int, default=3)
-    parser.add_argument("--budget-s", type=float, default=60.0,
+    parser.add_argument("--budget-s", type=float, default=45.0,
                         help="stop a peer after this many seconds and report what it had, with a projection "
                              "(0 = no limit)")
     parser.add_argument("--jirasync-budget-s", type=float, default=0.0, help="the same for jirasync (0 = no limit)")
