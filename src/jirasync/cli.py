@@ -361,13 +361,17 @@ def remove(name: str, yes: Annotated[bool, typer.Option("--yes", help="Do not as
     out.print(f"removed {name}")
 
 
-from jirasync import cli_sync  # noqa: E402,F401  (registers `jirasync sync`)
+# the commands below live in their own modules and register themselves on ``app``
+from jirasync import cli_daemon, cli_sync  # noqa: E402,F401
 
 
 def main() -> None:
     app()
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # `python -m jirasync.cli`: run the imported module, where the commands registered
+    from jirasync.cli import main as _main
+
+    _main()
+from jirasync import cli_push  # noqa: E402,F401
 from jirasync import cli_search  # noqa: E402,F401

@@ -1,0 +1,5 @@
+"""`python -m jirasync`."""
+
+from jirasync.cli import main
+
+main()
