@@ -215,6 +215,24 @@ def test_incremental_converges_after_out_of_band_changes(
         assert counts["deleted"] == len(hidden) + 1
 
 
+def test_a_project_that_vanishes_loses_its_issues_as_permission_lost(
+    emulator: Callable[..., EmulatorServer], conns: Connections
+) -> None:
+    emu = emulator(flavor="cloud")
+    connect(conns, emu)
+    sync(conns)
+    control(emu, "mutate", [{"op": "remove_role_actor", "project": "ENG", "role": role, "group": group}
+                            for role, group in (("Developers", "developers"), ("Administrators", "jira-administrators"))])
+    summary = sync(conns)
+    t = assert_store_equals_truth(conns, emu, children=False)
+    eng = [i for i in t["issues"] if i["projectKey"] == "ENG"]
+    assert eng and not {i["id"] for i in eng} & set(t["visibleIds"])
+    gone = {p.key: p for p in summary.projects}["ENG"]
+    assert gone.mode == "gone" and gone.permission_lost == len(eng)
+    dump = {str(d.id): d.deleted_reason for d in SyncRepo(conns.store, connection_id(conns, "jira")).issues_dump()}
+    assert {dump[i["id"]] for i in eng} == {"permission_lost"}
+
+
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_a_no_change_incremental_costs_a_few_requests(
     emulator: Callable[..., EmulatorServer], conns: Connections, flavor: str

@@ -105,6 +105,20 @@ def fingerprint(conn: Connection) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+FILTER_CLAUSES = {
+    "created_after": "created >= ", "created_before": "created < ",
+    "updated_after": "updated >= ", "updated_before": "updated < ",
+}
+
+
+def filter_jql(filters: dict[str, Any]) -> str | None:
+    """The connection's issue filters as one JQL clause (dates ``YYYY-MM-DD``, in the user's zone)."""
+    parts = [f'{clause}"{filters[name]}"' for name, clause in FILTER_CLAUSES.items() if filters.get(name)]
+    if filters.get("jql"):
+        parts.append(f"({filters['jql']})")
+    return " AND ".join(parts) or None
+
+
 def connection_id(connections: Connections, name: str) -> int:
     with connections.store.session() as s:
         found = s.scalar(select(ConnectionRow.id).where(ConnectionRow.name == name))
@@ -195,8 +209,9 @@ class _Run:
         visible = await self.sync_reference()
         selected = self.select(visible, wanted)
         self.known = {d.id: _Known(d.updated_ms, d.project_id) for d in self.repo.issues_dump() if d.deleted_reason is None}
-        for p in selected:
-            self.summary.projects.append(ProjectSummary(p.key, p.id, "pending"))
+        summaries = [ProjectSummary(p.key, p.id, "pending") for p in selected]
+        self.summary.projects.extend(summaries)
+        self.vanished_projects(visible)
         await self.sync_deletions(selected)
         gate = asyncio.Semaphore(self.s.project_concurrency)
 
@@ -204,7 +219,7 @@ class _Run:
             async with gate:
                 await self.sync_project(p, ps)
 
-        await asyncio.gather(*(one(p, ps) for p, ps in zip(selected, self.summary.projects, strict=True)))
+        await asyncio.gather(*(one(p, ps) for p, ps in zip(selected, summaries, strict=True)))
         changed = sum(self.summary.total(n) for n in ("new", "updated", "moved", "deleted", "permission_lost"))
         if self.s.reference and (changed or self.full):  # sprint membership changes bump an issue's updated
             await self._guard("sprint issues", self.sync_sprint_issues(), None)
@@ -213,7 +228,7 @@ class _Run:
     def select(self, visible: list[ProjectRecord], wanted: list[str] | None) -> list[ProjectRecord]:
         filters = self.conn.options.get("filters") or {}
         keys = wanted or filters.get("projects") or None
-        excluded = set(filters.get("exclude_projects") or [])
+        excluded = {k.upper() for k in [*(filters.get("exclude_projects") or []), *(filters.get("paused") or [])]}
         by_key = {p.key.upper(): p for p in visible if not p.archived}
         if keys:
             unknown = [k for k in keys if k.upper() not in by_key]
@@ -224,8 +239,22 @@ class _Run:
         return [p for k, p in sorted(by_key.items()) if k not in excluded]
 
     def window(self, p: ProjectRecord, cursor_ms: int | None) -> Window:
-        extra = (self.conn.options.get("filters") or {}).get("jql")
-        return Window(p.key, cursor_ms, self.conn.time_zone, extra, self.s.overlap)
+        return Window(p.key, cursor_ms, self.conn.time_zone, filter_jql(self.conn.options.get("filters") or {}),
+                      self.s.overlap)
+
+    def vanished_projects(self, visible: list[ProjectRecord]) -> None:
+        """A synced project Jira no longer shows us: its issues are no longer visible (permission_lost)."""
+        ids = {p.id for p in visible}
+        for cp in self.repo.checkpoints():
+            if cp.project_id is None or cp.project_id in ids:
+                continue
+            lost = sorted(self.repo.live_issue_ids(cp.project_id))
+            with self.repo.transaction() as tx:
+                tx.mark_issues(lost, "permission_lost", self.at)
+                tx.delete_checkpoints([cp.project_key])
+            self.summary.projects.append(ProjectSummary(cp.project_key, cp.project_id, "gone", permission_lost=len(lost)))
+            for issue_id in lost:
+                self.known.pop(issue_id, None)
 
     # -- issues ----------------------------------------------------------------------------------
     async def sync_project(self, p: ProjectRecord, ps: ProjectSummary) -> None:
