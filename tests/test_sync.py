@@ -233,6 +233,20 @@ def test_a_project_that_vanishes_loses_its_issues_as_permission_lost(
     assert {dump[i["id"]] for i in eng} == {"permission_lost"}
 
 
+def test_changed_filters_make_the_next_sync_full(emulator: Callable[..., EmulatorServer], conns: Connections) -> None:
+    emu = emulator(flavor="datacenter")
+    connect(conns, emu)
+    assert sync(conns).mode == "full" and sync(conns).mode == "incremental"
+    with conns.store.engine.begin() as db:  # filters are connection options (set by their own command)
+        db.execute(text("update connections set options = :o"), {"o": '{"filters": {"created_after": "2025-06-01"}}'})
+    refiltered = sync(conns)
+    assert refiltered.mode == "full" and refiltered.counts()["new"] == 0  # re-read, nothing new
+    created = {i["id"]: i["created"] for i in truth(emu)["issues"]}
+    since = int(datetime(2025, 6, 1, tzinfo=ZoneInfo("America/Los_Angeles")).timestamp() * 1000)
+    assert refiltered.counts()["updated"] == sum(1 for ms in created.values() if ms >= since)
+    assert sync(conns).mode == "incremental"
+
+
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_a_no_change_incremental_costs_a_few_requests(
     emulator: Callable[..., EmulatorServer], conns: Connections, flavor: str
