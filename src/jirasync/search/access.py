@@ -287,8 +287,20 @@ class LevelMemberRecord:
         kind = holder.get("type")
         if not isinstance(kind, str) or not kind:
             raise RecordError("security level member", "holder.type", "missing", raw=data)
-        param = holder.get("parameter") or holder.get("value")
-        return cls(int(raw_level), kind, None if param in (None, "") else str(param), data)
+        return cls(int(raw_level), kind, _holder_parameter(holder), data)
+
+
+def _holder_parameter(holder: dict[str, Any]) -> str | None:
+    """``parameter`` (or ``value``), else the expanded object's name / accountId / id."""
+    embedded = {"group": "name", "user": "accountId", "projectRole": "id"}
+    param = holder.get("parameter") or holder.get("value")
+    if not param:
+        for key, attr in embedded.items():
+            obj = holder.get(key)
+            if isinstance(obj, dict) and obj.get(attr) not in (None, ""):
+                param = obj[attr]
+                break
+    return None if param in (None, "") else str(param)
 
 
 def replace_level_members(session: Session, connection_id: int, level_id: int,
