@@ -260,6 +260,8 @@ class _Renderer:
         if not grid:
             return ""
         width = max(len(row) for row in grid)
+        if not width:
+            return ""
         rendered = [[self.cell(cell, depth) if cell is not None else "" for cell in row]
                     + [""] * (width - len(row)) for row in grid]
         lines = ["| " + " | ".join(rendered[0]) + " |", "|" + "|".join([" --- "] * width) + "|"]

@@ -235,6 +235,12 @@ def _split_cells(line: str) -> list[tuple[bool, str]]:
             if ch == "\\" and i + 1 < n and s[i + 1] != "\\":
                 i += 2
                 continue
+            if ch == "!" and not depth:
+                close = s.find("!", i + 1)
+                target = s[i + 1:close].split("|", 1)[0] if close != -1 else ""
+                if target and " " not in target and re.search(r"[./]", target):
+                    i = close + 1  # an image's "|thumbnail" does not split the cell
+                    continue
             if ch == "[":
                 depth += 1
             elif ch == "]" and depth:
