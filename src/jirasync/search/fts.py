@@ -92,15 +92,14 @@ def _rebuild(session: Session, connection_id: int, ids: Sequence[int], clear: bo
 
 
 def stale_ids(session: Session, connection_id: int) -> list[int]:
-    """Issues whose document is missing or out of date, and documents of issues no longer live."""
+    """Issues whose document is missing or out of date, and documents of issues no longer live.
+    (Issue rows are never hard-deleted — only with their connection, whose documents cascade.)"""
     d, i = search_docs, IssueRow
     joined = i.__table__.outerjoin(d, and_(d.c.connection_id == i.connection_id, d.c.issue_id == i.id))
     stale = select(i.id).select_from(joined).where(i.connection_id == connection_id, or_(
         and_(i.deleted_at.is_(None), or_(d.c.doc_id.is_(None), d.c.updated_ms != i.updated_ms)),
         and_(i.deleted_at.is_not(None), d.c.doc_id.is_not(None))))
-    orphans = select(d.c.issue_id).where(d.c.connection_id == connection_id, ~select(i.id).where(
-        i.connection_id == connection_id, i.id == d.c.issue_id).exists())
-    return sorted(set(session.scalars(stale)) | set(session.scalars(orphans)))
+    return sorted(set(session.scalars(stale)))
 
 
 def refresh(session: Session, connection_id: int) -> int:
