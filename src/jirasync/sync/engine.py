@@ -396,6 +396,12 @@ class _Run:
         unique = {lv.id: lv for group in levels for lv in group}
         self.repo.upsert_security_levels(list(unique.values()), self.at)
         self.summary.reference["security_levels"] = len(unique)
+        from jirasync.search.members import sync_level_members  # who is in each level, for `search --as`
+
+        members = await sync_level_members(self.client, self.repo.store, self.repo.connection_id, self.cloud,
+                                           list(unique), self.at, self.ctx.skipped)
+        if members is not None:
+            self.summary.reference["level_members"] = members
 
     async def sync_boards(self) -> None:
         boards = await self._read("boards")
