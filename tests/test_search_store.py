@@ -13,6 +13,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -487,6 +488,35 @@ def test_the_index_follows_edits_moves_and_deletions(texts: World) -> None:
     with texts.store.session() as s:
         live = s.scalars(select(search_docs.c.issue_id).where(search_docs.c.connection_id == texts.cid))
         assert sorted(live) == [1, 3, 4]
+
+
+def test_concurrent_searches_rebuild_the_same_documents_without_colliding(store: Store) -> None:
+    w = World(store)
+    w.user("ann")
+    w.project(1, "CON", grants=[("anyone", None)])
+    w.commit()
+    records = [IssueRecord.from_json({"id": str(n), "key": f"CON-{n}", "fields": {
+        "project": {"id": "1", "key": "CON"}, "summary": f"parallel item {n}",
+        "updated": T0.isoformat(timespec="milliseconds")}}, True) for n in range(1, 301)]
+    w.repo.upsert_issues(records, T0)  # 300 issues, no documents yet
+    barrier = threading.Barrier(4)
+    answers: list[set[str]] = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        barrier.wait()
+        try:
+            answers.append({h.key for h in search(store, w.cid, "parallel", limit=1000)})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert answers == [{f"CON-{n}" for n in range(1, 301)}] * 4
 
 
 def test_query_translation_is_always_valid_fts5() -> None:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from jirasync.content import text_of_adf, text_of_wiki
@@ -67,11 +68,16 @@ def reindex(session: Session, connection_id: int, issue_ids: Collection[int] | N
 
 
 def _rebuild(session: Session, connection_id: int, ids: Sequence[int], clear: bool) -> int:
+    """Upsert the documents of the live issues among ``ids``; delete the others' (when ``clear``).
+    An upsert, not delete-and-insert, so two processes rebuilding the same issue (a search's
+    refresh and a sync's reindex) wait for each other instead of colliding on the unique key."""
     d, i, c = search_docs, IssueRow, CommentRow
-    if clear:
-        session.execute(delete(d).where(d.c.connection_id == connection_id, d.c.issue_id.in_(ids)))
     issues = session.execute(select(i.id, i.updated_ms, i.summary, i.description_md, i.description_raw, i.labels)
                              .where(i.connection_id == connection_id, i.id.in_(ids), i.deleted_at.is_(None))).all()
+    if clear:
+        gone = sorted(set(ids) - {row.id for row in issues})
+        if gone:
+            session.execute(delete(d).where(d.c.connection_id == connection_id, d.c.issue_id.in_(gone)))
     if not issues:
         return 0
     bodies: dict[int, list[str]] = {}
@@ -83,11 +89,13 @@ def _rebuild(session: Session, connection_id: int, ids: Sequence[int], clear: bo
         if text:
             bodies.setdefault(issue_id, []).append(text)
     now = datetime.now(UTC)
-    session.execute(d.insert(), [
-        {"connection_id": connection_id, "issue_id": row.id, "updated_ms": row.updated_ms,
-         "summary": row.summary or "", "description": _text(row.description_md, row.description_raw),
-         "comments": "\n\n".join(bodies.get(row.id, [])), "labels": " ".join(row.labels or []), "indexed_at": now}
-        for row in issues])
+    rows = [{"connection_id": connection_id, "issue_id": row.id, "updated_ms": row.updated_ms,
+             "summary": row.summary or "", "description": _text(row.description_md, row.description_raw),
+             "comments": "\n\n".join(bodies.get(row.id, [])), "labels": " ".join(row.labels or []),
+             "indexed_at": now} for row in issues]
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(d)
+    changed = {k: insert.excluded[k] for k in ("updated_ms", "summary", "description", "comments", "labels", "indexed_at")}
+    session.execute(insert.on_conflict_do_update(index_elements=["connection_id", "issue_id"], set_=changed), rows)
     return len(issues)
 
 
