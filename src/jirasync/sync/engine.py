@@ -38,7 +38,9 @@ from jirasync.records import (
     PermissionGrantRecord,
     PermissionSchemeRecord,
     ProjectRecord,
+    RoleActorRecord,
     SprintRecord,
+    UserRecord,
 )
 from jirasync.store import ConnectionRow
 from jirasync.store.repo import SyncRepo
@@ -98,10 +100,14 @@ class SyncSummary:
         }
 
 
-def fingerprint(conn: Connection) -> str:
-    """What the issue windows depend on: a change means the cursors no longer describe the data."""
+def fingerprint(conn: Connection, access: str | None = None) -> str:
+    """What the issue windows depend on: a change means the cursors no longer describe the data.
+
+    ``access`` summarises the user's groups and project roles: when they change, what the user may
+    see changes without any issue's ``updated`` moving (restricted comments, security levels), so
+    every project is read in full once."""
     filters = conn.options.get("filters") or {}
-    text = json.dumps({"v": FINGERPRINT_VERSION, "filters": filters}, sort_keys=True, default=str)
+    text = json.dumps({"v": FINGERPRINT_VERSION, "filters": filters, "access": access}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -203,6 +209,9 @@ class _Run:
         self.at = datetime.now(UTC)
         self.ctx = issues.IssueContext(client, self.cloud, to_markdown=_markdown(self.cloud))
         self.known: dict[int, _Known] = {}
+        self.groups: dict[str, set[str]] | None = None  # group name -> member ids (None: not read)
+        self.roles: list[RoleActorRecord] | None = None
+        self.users: list[UserRecord] = []
 
     # -- the run ---------------------------------------------------------------------------------
     async def execute(self, wanted: list[str] | None) -> None:
@@ -288,8 +297,10 @@ class _Run:
                 ps.new += 1
             elif before.project_id != r.project_id:
                 ps.moved += 1
-            else:
+            elif before.updated_ms != r.updated_ms:
                 ps.updated += 1
+            else:
+                ps.unchanged += 1  # re-read by a full pass, not changed
             self.known[r.id] = _Known(r.updated_ms, r.project_id)
         ps.unchanged += seen - len(fresh)
 
@@ -342,7 +353,19 @@ class _Run:
             self._guard("security levels", self.sync_security_levels(projects), None),
             self._guard("boards", self.sync_boards(), None),
         )
+        self.fp = fingerprint(self.conn, self.access())
         return projects
+
+    def access(self) -> str | None:
+        """A digest of the groups and project roles the connection's user is in (None if unknown)."""
+        if self.groups is None or self.roles is None:
+            return None
+        me = {x for x in (self.conn.account_id, self.conn.login) if x}
+        me |= {u.name for u in self.users if u.id in me and u.name}
+        groups = sorted(g for g, members in self.groups.items() if members & me)
+        roles = sorted({(a.project_id, a.role_id) for a in self.roles
+                        if (a.actor_type == "user" and a.actor_value in me) or (a.actor_type == "group" and a.actor_value in groups)})
+        return hashlib.sha256(json.dumps([groups, roles]).encode()).hexdigest()[:16]
 
     async def _read(self, name: str, parent: Any = None, url: str | None = None) -> list[Any]:
         skipped: list[RecordError] = []
@@ -354,6 +377,8 @@ class _Run:
         records = await self._read(name)
         getattr(self.repo, f"upsert_{name}")(records, self.at, complete=complete)
         self.summary.reference[name] = len(records)
+        if name == "users":
+            self.users = records
 
     async def sync_groups(self) -> None:
         groups: list[GroupRecord] = await self._read("groups")
@@ -363,11 +388,13 @@ class _Run:
             self.repo.replace_group_members(g.name, ms, self.at)
         self.summary.reference["groups"] = len(groups)
         self.summary.reference["group_members"] = sum(len(m) for m in members)
+        self.groups = {g.name: {m.user_id for m in ms} | {str(m.raw.get("name")) for m in ms if m.raw.get("name")}
+                       for g, ms in zip(groups, members, strict=True)}
 
     async def sync_roles(self, projects: list[ProjectRecord]) -> None:
         stream = streams_for(self.cloud)["role_actors"]
 
-        async def project_roles(p: ProjectRecord) -> None:
+        async def project_roles(p: ProjectRecord) -> list[RoleActorRecord]:
             role_ids = await self._read("role_ids", p)
             actors = await asyncio.gather(*(
                 self._read("role_actors", p, stream.url(self.v, p).replace("{role}", str(rid))) for rid in role_ids
@@ -375,8 +402,15 @@ class _Run:
             records = [a for group in actors for a in group]
             self.repo.replace_project_roles(p.id, records, self.at)
             self.summary.reference["role_actors"] = self.summary.reference.get("role_actors", 0) + len(records)
+            return records
 
-        await asyncio.gather(*(project_roles(p) for p in projects))
+        found: list[RoleActorRecord] = []
+
+        async def collect(p: ProjectRecord) -> None:
+            found.extend(await project_roles(p))
+
+        await asyncio.gather(*(collect(p) for p in projects))
+        self.roles = found
 
     async def sync_permission_schemes(self, projects: list[ProjectRecord]) -> None:
         records, pairs = await asyncio.gather(
