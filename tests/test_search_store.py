@@ -519,6 +519,14 @@ def test_concurrent_searches_rebuild_the_same_documents_without_colliding(store:
     assert answers == [{f"CON-{n}" for n in range(1, 301)}] * 4
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.lists(st.sampled_from([*'ab -"*()OR:^{}NEAR+\'&|!<>.é中_0', "OR", "AND", "NOT", "login"]),
+                      max_size=16).map("".join))
+def test_any_typed_text_is_a_valid_query(texts: World, query: str) -> None:
+    hits = search(texts.store, texts.cid, query, refresh=False)
+    assert all(h.key for h in hits)
+
+
 def test_query_translation_is_always_valid_fts5() -> None:
     assert fts5_query("") is None and fts5_query("-only") is None
     assert fts5_query('a "b c" -d') == '"a" AND "b c" NOT "d"'
