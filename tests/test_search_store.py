@@ -452,6 +452,10 @@ def test_summary_matches_rank_first_with_marked_snippets(texts: World) -> None:
     assert "**Login**" in hits[0].snippet or "**login**" in hits[0].snippet.lower()
     dark = next(h for h in hits if h.key == "WEB-2")
     assert "**login**" in dark.snippet.lower() and dark.summary == "Dark mode colours"
+    both = search(texts.store, texts.cid, "login spinner")  # summary and description match
+    assert [h.key for h in both] == ["WEB-1"] and "**spinner**" in both[0].snippet  # the passage the summary lacks
+    comment = search(texts.store, texts.cid, "session")
+    assert comment[0].snippet.startswith("Happens after a **session** timeout")
 
 
 def test_stemming_phrases_exclusion_or_and_prefix(texts: World) -> None:

@@ -121,15 +121,28 @@ def _joined(q: Any, cid: int) -> Any:
 
 
 def _sqlite(s: Session, cid: int, match: str, where: list[ColumnElement[bool]], limit: int) -> list[Hit]:
+    """Rank every match (bm25 only), then make snippets for the top ``limit`` alone."""
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     rank: ColumnElement[float] = literal_column(f"bm25(search_fts, {weights})")
-    snippet: ColumnElement[str] = literal_column(f"snippet(search_fts, -1, '{MARK}', '{MARK}', '{ELLIPSIS}', 16)")
     f = table("search_fts", column("rowid"))
-    stmt = _joined(select(IssueRow.key, IssueRow.summary, rank, snippet).select_from(f)
+    stmt = _joined(select(IssueRow.key, IssueRow.summary, rank, f.c.rowid).select_from(f)
                    .join(search_docs, search_docs.c.doc_id == f.c.rowid), cid)
     stmt = stmt.where(text("search_fts MATCH :match").bindparams(match=match), *where).order_by(rank, IssueRow.id)
-    rows = s.execute(stmt.limit(limit))
-    return [Hit(key, summary or "", -float(score), snip or "") for key, summary, score, snip in rows]
+    top = s.execute(stmt.limit(limit)).all()
+    snips = _fts5_snippets(s, match, [row[3] for row in top])
+    return [Hit(key, summary or "", -float(score), snips.get(doc, "")) for key, summary, score, doc in top]
+
+
+def _fts5_snippets(s: Session, match: str, doc_ids: list[int]) -> dict[int, str]:
+    """The best passage of each document: from the description or comments when they match (the
+    summary is shown anyway), else from the best column."""
+    if not doc_ids:
+        return {}
+    cols: list[ColumnElement[str]] = [literal_column(f"snippet(search_fts, {n}, '{MARK}', '{MARK}', '{ELLIPSIS}', 16)") for n in (1, 2, -1)]
+    f = table("search_fts", column("rowid"))
+    q = select(f.c.rowid, *cols).select_from(f).where(
+        text("search_fts MATCH :match").bindparams(match=match), f.c.rowid.in_(doc_ids))
+    return {doc: next((x for x in (desc, com) if x and MARK in x), best or "") for doc, desc, com, best in s.execute(q)}
 
 
 def _postgres(s: Session, cid: int, query_text: str, where: list[ColumnElement[bool]], limit: int) -> list[Hit]:
@@ -139,9 +152,10 @@ def _postgres(s: Session, cid: int, query_text: str, where: list[ColumnElement[b
     rank = func.ts_rank_cd(tsv, tsq, 32)  # 32: rank / (rank + 1), in 0..1
     top = _joined(select(IssueRow.key, IssueRow.summary, rank.label("score"), d.c.doc_id).select_from(d), cid)
     best = top.where(tsv.op("@@")(tsq), *where).order_by(rank.desc(), IssueRow.id).limit(limit).subquery("best")
-    body = d.c.summary + " — " + d.c.description + " " + d.c.comments + " " + d.c.labels
     options = f"StartSel={MARK}, StopSel={MARK}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" {ELLIPSIS} \""
-    headline = func.ts_headline(TS_CONFIG, body, tsq, options)
-    stmt = (select(best.c.key, best.c.summary, best.c.score, headline).select_from(best)
+    body = func.ts_headline(TS_CONFIG, d.c.description + "\n\n" + d.c.comments, tsq, options)
+    short = func.ts_headline(TS_CONFIG, d.c.summary + " — " + d.c.labels, tsq, options)
+    stmt = (select(best.c.key, best.c.summary, best.c.score, body, short).select_from(best)
             .join(d, d.c.doc_id == best.c.doc_id).order_by(best.c.score.desc(), best.c.key))
-    return [Hit(key, summary or "", float(score), snip or "") for key, summary, score, snip in s.execute(stmt)]
+    return [Hit(key, summary or "", float(score), b if b and MARK in b else (sh or ""))
+            for key, summary, score, b, sh in s.execute(stmt)]
