@@ -74,7 +74,18 @@ class _Run:
     client: JiraClient
     report: PushReport
     meta: CreateMeta | None = None
+    meta_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     done: set[str] = field(default_factory=set)
+    saves: dict[str, tuple[str, int, str, dict[str, Any]]] = field(default_factory=dict)
+
+    def save(self, external_id: str, issue_id: int, key: str, prop: dict[str, Any]) -> None:
+        """Buffered: a store commit costs milliseconds, so they are written a batch at a time (a crash
+        before the flush costs a search or a repeated idempotent write, never a duplicate)."""
+        self.saves[external_id] = (external_id, issue_id, key, prop)
+
+    def flush(self) -> None:
+        items, self.saves = list(self.saves.values()), {}
+        self.pusher.repo.save_many(items)
 
     # -- helpers ------------------------------------------------------------------------------------
     @property
@@ -85,10 +96,11 @@ class _Run:
         return eid_label(self.pusher.prefix, external_id)
 
     async def createmeta(self) -> CreateMeta:
-        if self.meta is None:
-            p = self.pusher
-            self.meta = await CreateMeta.load(self.client, self.api, p.project, p.issue_type, p.cloud)
-        return self.meta
+        async with self.meta_lock:  # loaded once, however many records ask at the same time
+            if self.meta is None:
+                p = self.pusher
+                self.meta = await CreateMeta.load(self.client, self.api, p.project, p.issue_type, p.cloud)
+            return self.meta
 
     def ok(self, result: RecordResult) -> None:
         self.report.add(result)
@@ -165,7 +177,7 @@ class _Run:
             log.warning("external id %s is on %d issues (%s); using %s", external_id, len(found),
                         ", ".join(sorted({f.key for f in found})), remote.key)
         if remote.prop.get("externalId") == external_id:
-            self.pusher.repo.save(external_id, remote.issue_id, remote.key, remote.prop)
+            self.save(external_id, remote.issue_id, remote.key, remote.prop)
         return remote
 
     # -- upsert -------------------------------------------------------------------------------------
@@ -185,24 +197,47 @@ class _Run:
                 self.report.add(RecordResult(eid, "skipped", detail="another pusher is creating it"))
             return
         creates = [a for a in actions if a.kind == "create"]
+        if any(a.kind in ("create", "update") for a in actions):
+            await self.createmeta()  # a wrong issue type stops the run before anything is claimed
         claimed = self.pusher.repo.claim((a.record.external_id for a in creates), self.pusher.owner, self.pusher.options.lease_s)
         waiting |= {a.record.external_id for a in creates if a.record.external_id not in claimed}
         creates = [a for a in creates if a.record.external_id in claimed]
         stale &= claimed
         if stale:  # a dead pusher may have created them: search across the whole index lag first
             creates = await self.settle_stale(creates, stale)
+        updates, busy = self.claim_updates([a for a in actions if a.kind == "update"])
+        waiting |= busy
         await self.create_all(creates)
-        await asyncio.gather(*(self.update(a) for a in actions if a.kind in ("update", "unchanged")))
+        self.flush()
+        await asyncio.gather(*(self.update(a) for a in updates + [a for a in actions if a.kind == "unchanged"]))
+        self.flush()
         if waiting:
             await self.wait_for_others(waiting)
             if depth < 3:
                 await self.upsert([r for r in records if r.external_id in waiting], dry_run, depth + 1)
 
+    def claim_updates(self, updates: list[Action]) -> tuple[list[Action], set[str]]:
+        """Claim the issues to update, then plan them again against the property as it is now (another
+        pusher may have written it between our lookup and our claim)."""
+        repo = self.pusher.repo
+        ids = [a.record.external_id for a in updates if a.remote is not None]
+        mine = repo.claim_updates(ids, self.pusher.owner, self.pusher.options.lease_s)
+        fresh = repo.load(mine)
+        planned: list[Action] = []
+        for a in updates:
+            eid = a.record.external_id
+            m = fresh.get(eid)
+            if a.remote is None or m is None or m.issue_id is None:
+                continue
+            remote = replace(a.remote, prop=m.prop or a.remote.prop) if m.issue_id == a.remote.issue_id else a.remote
+            planned.append(plan_push([a.record], {eid: remote})[0])
+        return planned, {e for e in ids if e not in mine}
+
     async def wait_for_others(self, ids: set[str]) -> None:
         deadline = time.monotonic() + self.pusher.options.lease_s
         while time.monotonic() < deadline:
             entries = self.pusher.repo.load(ids)
-            if all(e.state == DONE or e.owner == self.pusher.owner for e in entries.values()):
+            if all(e.owner in (None, self.pusher.owner) for e in entries.values()):
                 return
             await asyncio.sleep(0.25)
 
@@ -302,6 +337,7 @@ class _Run:
                 continue
             issue = next(made)
             await self.after_create(a, int(issue["id"]), str(issue["key"]))
+        self.flush()
 
     async def reconcile(self, chunk: list[tuple[Action, dict[str, Any]]], attempt: int, exc: JirasyncError) -> None:
         """The answer was lost: look for what Jira made over the index lag before sending again."""
@@ -328,7 +364,7 @@ class _Run:
         remote = Remote(issue_id, key, None, {})
         prop = a.new_property()
         follow = a.record.status is not None or bool(a.record.comments)
-        self.pusher.repo.save(a.record.external_id, issue_id, key, {**prop, "hash": None, "status": None} if follow else prop)
+        self.save(a.record.external_id, issue_id, key, {**prop, "hash": None, "status": None} if follow else prop)
         if follow:
             try:
                 ids = await self.follow_ups(replace(a, remote=remote), None)
@@ -400,7 +436,7 @@ class _Run:
         await self.client.put(f"/rest/api/{self.api}/issue/{issue_id}/properties/{PROPERTY_KEY}", json=prop)
 
     def save_property(self, external_id: str, issue_id: int, key: str, prop: dict[str, Any]) -> None:
-        self.pusher.repo.save(external_id, issue_id, key, prop)
+        self.save(external_id, issue_id, key, prop)
 
     # -- deletes ------------------------------------------------------------------------------------
     async def delete(self, external_ids: list[str], dry_run: bool, records: dict[str, PushRecord] | None = None) -> None:
@@ -482,8 +518,12 @@ class Pusher:
         report = PushReport(dry_run=dry_run)
         async with self.connections.client(self.name, self.options.client) as client:
             run = _Run(self, client, report)
-            await work(run)
-            report.requests = client.stats.requests
+            try:
+                await work(run)
+            finally:
+                run.flush()
+                self.repo.release_all(self.owner)
+                report.requests = client.stats.requests
         if not dry_run and run.done:
             self.repo.resolved(run.done)
         return report

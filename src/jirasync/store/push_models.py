@@ -4,6 +4,7 @@
   property we last wrote (hashes). A row in state ``pending`` is a **claim**: the process named by
   ``owner`` is creating that issue. The primary key makes the claim exclusive across processes
   sharing the store; a claim older than its lease may be taken over (after reconciling with Jira).
+  A ``done`` row with an ``owner`` is claimed for an update the same way.
 * ``push_comments`` — external comment id → Jira comment id (a copy of the property's map).
 * ``push_dead_letters`` — records that failed, with the error and attempts, for ``--retry-failed``.
 """
@@ -141,27 +142,56 @@ class PushRepo:
                 ).values(owner=owner, claimed_ms=now))
         return {e for e, m in self.load(ids).items() if m.state == PENDING and m.owner == owner}
 
+    def claim_updates(self, external_ids: Iterable[str], owner: str, lease_s: float) -> set[str]:
+        """Claim the right to write issues we already map (``done`` rows), so that two pushers never
+        interleave writes to one issue; answers those now ours."""
+        ids = list(external_ids)
+        now = _now_ms()
+        with self.store.session() as s:
+            for chunk in _chunks(ids):
+                s.execute(update(PushMapRow).where(
+                    self._key(), PushMapRow.external_id.in_(chunk), PushMapRow.state == DONE,
+                    or_(PushMapRow.owner.is_(None), PushMapRow.owner == owner, PushMapRow.claimed_ms < now - int(lease_s * 1000)),
+                ).values(owner=owner, claimed_ms=now))
+        return {e for e, m in self.load(ids).items() if m.state == DONE and m.owner == owner}
+
     def release(self, external_ids: Iterable[str], owner: str) -> None:
         with self.store.session() as s:
             for chunk in _chunks(list(external_ids)):
                 s.execute(delete(PushMapRow).where(self._key(), PushMapRow.external_id.in_(chunk),
                                                    PushMapRow.state == PENDING, PushMapRow.owner == owner))
 
-    def save(self, external_id: str, issue_id: int, key: str, prop: dict[str, Any]) -> None:
-        now = _now_ms()
-        row = {"connection_id": self.cid, "project": self.project, "external_id": external_id, "state": DONE, "owner": None,
-               "claimed_ms": None, "issue_id": issue_id, "issue_key": key, "hash": prop.get("hash"), "prop": prop, "updated_ms": now}
+    def release_all(self, owner: str) -> None:
+        """Drop every claim ``owner`` still holds (its run is over: nothing more will be created)."""
         with self.store.session() as s:
-            stmt = _insert(s)(PushMapRow).values(**row)
+            s.execute(delete(PushMapRow).where(self._key(), PushMapRow.state == PENDING, PushMapRow.owner == owner))
+            s.execute(update(PushMapRow).where(self._key(), PushMapRow.state == DONE, PushMapRow.owner == owner)
+                      .values(owner=None, claimed_ms=None))
+
+    def save(self, external_id: str, issue_id: int, key: str, prop: dict[str, Any]) -> None:
+        self.save_many([(external_id, issue_id, key, prop)])
+
+    def save_many(self, items: list[tuple[str, int, str, dict[str, Any]]]) -> None:
+        """Record what we wrote (and release our claims on it), all in one transaction."""
+        if not items:
+            return
+        now = _now_ms()
+        rows = [{"connection_id": self.cid, "project": self.project, "external_id": eid, "state": DONE, "owner": None,
+                 "claimed_ms": None, "issue_id": iid, "issue_key": key, "hash": prop.get("hash"), "prop": prop, "updated_ms": now}
+                for eid, iid, key, prop in items]
+        comments = [{"connection_id": self.cid, "project": self.project, "external_id": eid, "comment_external_id": cid,
+                     "comment_id": c.get("id"), "hash": c.get("hash")}
+                    for eid, _, _, prop in items for cid, c in (prop.get("comments") or {}).items()]
+        with self.store.session() as s:
+            stmt = _insert(s)(PushMapRow)
             s.execute(stmt.on_conflict_do_update(index_elements=["connection_id", "project", "external_id"],
-                                                 set_={k: stmt.excluded[k] for k in row if k not in ("connection_id", "project", "external_id")}))
-            s.execute(delete(PushCommentRow).where(PushCommentRow.connection_id == self.cid, PushCommentRow.project == self.project,
-                                                   PushCommentRow.external_id == external_id))
-            comments = prop.get("comments") or {}
+                                                 set_={k: stmt.excluded[k] for k in rows[0] if k not in ("connection_id", "project", "external_id")}),
+                      rows)
+            for chunk in _chunks([eid for eid, _, _, _ in items]):
+                s.execute(delete(PushCommentRow).where(PushCommentRow.connection_id == self.cid, PushCommentRow.project == self.project,
+                                                       PushCommentRow.external_id.in_(chunk)))
             if comments:
-                s.execute(_insert(s)(PushCommentRow), [
-                    {"connection_id": self.cid, "project": self.project, "external_id": external_id, "comment_external_id": cid,
-                     "comment_id": c.get("id"), "hash": c.get("hash")} for cid, c in comments.items()])
+                s.execute(_insert(s)(PushCommentRow), comments)
 
     def forget(self, external_id: str) -> None:
         with self.store.session() as s:
