@@ -394,8 +394,9 @@ class _Run:
     async def sync_roles(self, projects: list[ProjectRecord]) -> None:
         stream = streams_for(self.cloud)["role_actors"]
 
+        role_ids = await self._read("role_ids")
+
         async def project_roles(p: ProjectRecord) -> list[RoleActorRecord]:
-            role_ids = await self._read("role_ids", p)
             actors = await asyncio.gather(*(
                 self._read("role_actors", p, stream.url(self.v, p).replace("{role}", str(rid))) for rid in role_ids
             ))

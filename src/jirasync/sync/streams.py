@@ -80,11 +80,6 @@ def _scheme_and_grants(item: Any, cloud: bool, _parent: Any) -> list[Any]:
     return [PermissionSchemeRecord.from_json(item, cloud), *PermissionGrantRecord.from_scheme_json(item, cloud)]
 
 
-def _role_urls(item: Any, _cloud: bool, _project: Any) -> list[str]:
-    """``/project/{key}/role`` answers ``{name: url}``; each url is the role's actors."""
-    return [str(url).rsplit("/", 1)[-1] for url in (item or {}).values()] if isinstance(item, dict) else []
-
-
 STREAMS: tuple[Stream, ...] = (
     Stream("projects", "/rest/api/{v}/project/search", "offset", "values", one(ProjectRecord),
            flavors=("cloud",), params={"expand": "description,lead"}),
@@ -100,7 +95,8 @@ STREAMS: tuple[Stream, ...] = (
            lambda item, cloud, group: [GroupMemberRecord.from_json(group.name, item, cloud)],
            parent="groups", parent_key=lambda g: g.name, params={"includeInactiveUsers": "true"},
            parent_param="groupname", optional=True),
-    Stream("role_ids", "/rest/api/{v}/project/{parent}/role", "single", "", _role_urls, parent="projects", optional=True),
+    # project roles are defined once for the site: one list, then each project's actors per role
+    Stream("role_ids", "/rest/api/{v}/role", "single", None, lambda item, _cloud, _p: [int(item["id"])], optional=True),
     Stream("role_actors", "/rest/api/{v}/project/{parent}/role/{role}", "single", "", _role_actors,
            parent="projects", optional=True),
     Stream("permission_schemes", "/rest/api/{v}/permissionscheme", "single", "permissionSchemes", _scheme_and_grants,
