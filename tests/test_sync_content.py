@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from jirasync.content import (
     MarkdownContext,
     adf_to_markdown,
+    adf_to_wiki,
     markdown_to_adf,
     markdown_to_wiki,
     text_of_adf,
@@ -266,6 +267,9 @@ def test_each_node_and_mark_converts_without_losing_text(kind: str) -> None:
     assert expected in md
     assert not missing_words(text_of_adf(adf).replace("@old name", ""), md)
     assert not missing_words(text_of_adf(adf), text_of_adf(markdown_to_adf(md)).replace("Ada Lovelace", "old name"))
+    # Written back as wiki markup (DC), the words survive too (wiki has no display names).
+    wiki = adf_to_wiki(adf)
+    assert not missing_words(text_of_adf(adf).replace("@old name", ""), text_of_wiki(wiki)), wiki
 
 
 def test_mentions_and_media_fall_back_without_a_context() -> None:
@@ -333,6 +337,7 @@ def test_unknown_nodes_marks_and_malformed_shapes_never_crash() -> None:
         doc({"type": "paragraph", "content": [{"type": "text", "text": "m", "marks": [{"type": "link"}, "bad"]}]}),
     ]
     for adf in weird:
+        assert isinstance(adf_to_wiki(adf), str)
         assert isinstance(adf_to_markdown(adf), str)
         assert isinstance(adf_to_markdown(adf, CTX), str)
         assert isinstance(text_of_adf(adf), str)

@@ -9,6 +9,7 @@ with ``\\\\`` line breaks. Text is escaped where wiki markup would read it as fo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jirasync.content._common import (
@@ -55,48 +56,76 @@ def _blocks(nodes: list[Node], depth: int) -> list[str]:
 
 
 def _block(node: Node, depth: int) -> str:
-    kind = node.get("type")
+    kind = str(node.get("type"))
     if depth > MAX_DEPTH:
         return escape_wiki(" ".join(_plain(node).split()))
-    if kind == "paragraph":
-        return _paragraph(children(node))
-    if kind == "heading":
-        level = min(6, max(1, int(attrs(node).get("level", 1) or 1)))
-        return f"h{level}. " + _inline(children(node)).replace("\n", " ")
-    if kind == "rule":
-        return "----"
-    if kind == "codeBlock":
-        code = "".join(str(c.get("text", "")) for c in children(node))
-        language = "".join(str_attr(node, "language").split()).replace("}", "").replace("|", "")
-        tag = "noformat" if not language or "{code" in code else "code"
-        head = f"{{code:{language}}}" if tag == "code" else "{noformat}"
-        return f"{head}\n{code}\n{{{tag}}}"
-    if kind == "blockquote":
-        return "{quote}\n" + "\n\n".join(_blocks(children(node), depth + 1)) + "\n{quote}"
-    if kind == "panel":
-        return _panel(node, depth)
-    if kind in ("expand", "nestedExpand"):
-        title = str_attr(node, "title")
-        body = _blocks(children(node), depth + 1)
-        return "\n\n".join(([f"*{escape_wiki(title)}*"] if title.strip() else []) + body)
-    if kind in ("bulletList", "orderedList", "taskList", "decisionList"):
-        return "\n".join(_list(node, "", depth))
-    if kind == "table":
-        return _table(node)
-    if kind in ("mediaSingle", "mediaGroup"):
-        return " ".join(_media(m, kind == "mediaSingle") for m in children(node) if m.get("type") == "media")
-    if kind in ("blockCard", "embedCard"):
-        return _card(node)
-    if kind in ("extension", "syncBlock"):
-        return escape_wiki(extension_text(node, DEFAULT_CONTEXT))
-    if kind == "bodiedExtension":
-        return "\n\n".join([escape_wiki(extension_text(node, DEFAULT_CONTEXT)), *_blocks(children(node), depth + 1)])
+    render = BLOCK_RENDERERS.get(kind)
+    if render is not None:
+        return render(node, depth + 1)
     if kind in INLINE_KINDS:
         return _paragraph([node])
     inner = children(node)
     if inner:
         return "\n\n".join(_blocks(inner, depth + 1))
     return escape_wiki(str(node.get("text", ""))) if isinstance(node.get("text"), str) else ""
+
+
+def _heading(node: Node, depth: int) -> str:
+    try:
+        level = min(6, max(1, int(attrs(node).get("level", 1))))
+    except (TypeError, ValueError):
+        level = 1
+    return f"h{level}. " + _inline(children(node)).replace("\n", " ")
+
+
+def _code(node: Node, depth: int) -> str:
+    code = "".join(str(c.get("text", "")) for c in children(node))
+    language = "".join(str_attr(node, "language").split()).replace("}", "").replace("|", "")
+    tag = "noformat" if not language or "{code" in code else "code"
+    head = f"{{code:{language}}}" if tag == "code" else "{noformat}"
+    return f"{head}\n{code}\n{{{tag}}}"
+
+
+def _expand(node: Node, depth: int) -> str:
+    title = str_attr(node, "title")
+    body = _blocks(children(node), depth)
+    return "\n\n".join(([f"*{escape_wiki(title)}*"] if title.strip() else []) + body)
+
+
+def _extension(node: Node, depth: int) -> str:
+    label = escape_wiki(extension_text(node, DEFAULT_CONTEXT))
+    return "\n\n".join([label, *_blocks(children(node), depth)])
+
+
+def _media_block(node: Node, depth: int) -> str:
+    single = node.get("type") == "mediaSingle"
+    media = " ".join(_media(m, single) for m in children(node) if m.get("type") == "media")
+    captions = [_paragraph(children(c)) for c in children(node) if c.get("type") == "caption"]
+    return "\n\n".join(part for part in [media, *captions] if part)
+
+
+BLOCK_RENDERERS: dict[str, Callable[[Node, int], str]] = {
+    "paragraph": lambda node, depth: _paragraph(children(node)),
+    "heading": _heading,
+    "rule": lambda node, depth: "----",
+    "codeBlock": _code,
+    "blockquote": lambda node, depth: "{quote}\n" + "\n\n".join(_blocks(children(node), depth)) + "\n{quote}",
+    "panel": lambda node, depth: _panel(node, depth),
+    "expand": _expand,
+    "nestedExpand": _expand,
+    "bulletList": lambda node, depth: "\n".join(_list(node, "", depth)),
+    "orderedList": lambda node, depth: "\n".join(_list(node, "", depth)),
+    "taskList": lambda node, depth: "\n".join(_list(node, "", depth)),
+    "decisionList": lambda node, depth: "\n".join(_list(node, "", depth)),
+    "table": lambda node, depth: _table(node),
+    "mediaSingle": _media_block,
+    "mediaGroup": _media_block,
+    "blockCard": lambda node, depth: _card(node),
+    "embedCard": lambda node, depth: _card(node),
+    "extension": _extension,
+    "syncBlock": _extension,
+    "bodiedExtension": _extension,
+}
 
 
 def _paragraph(inline: list[Node]) -> str:
@@ -169,15 +198,25 @@ def _table(node: Node) -> str:
     return "\n".join(rows)
 
 
-def _cell_text(block: Node) -> str:
+def _cell_text(block: Node, depth: int = 0) -> str:
+    """A block on one line of a table cell (wiki cells cannot hold block markup)."""
     kind = block.get("type")
     if kind in ("paragraph", "heading"):
         return _item_text(children(block))
     if kind == "codeBlock":
         return "{{" + escape_wiki("".join(str(c.get("text", "")) for c in children(block))) + "}}"
+    if kind in ("mediaSingle", "mediaGroup"):
+        return _media_block(block, depth).replace("\n\n", " ")
+    if kind in ("blockCard", "embedCard"):
+        return _card(block)
+    if depth > MAX_DEPTH or not children(block):
+        return escape_wiki(" ".join(_plain(block).split()))
     if kind in ("bulletList", "orderedList"):
-        return " \\\\ ".join("• " + " ".join(_cell_text(b) for b in children(i)) for i in children(block))
-    return escape_wiki(" ".join(_plain(block).split()))
+        return " \\\\ ".join("• " + " ".join(_cell_text(b, depth + 1) for b in children(i)) for i in children(block))
+    title = str_attr(block, "title")
+    parts = [f"*{escape_wiki(title)}*"] if title.strip() else []
+    parts += [text for c in children(block) if (text := _cell_text(c, depth + 1))]
+    return " \\\\ ".join(parts)
 
 
 def _media(node: Node, image: bool) -> str:
