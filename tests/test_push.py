@@ -21,7 +21,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jiraemu import EmuConfig, EmulatorServer
-from jiraemu.config import FaultConfig
 from jirasync.connections import Connections, Credentials
 from jirasync.exceptions import ConfigError
 from jirasync.push import Pusher, PushOptions, PushRecord, plan_record

@@ -17,7 +17,7 @@ import typer
 from jirasync import cli
 from jirasync.client import ClientOptions
 from jirasync.exceptions import ConfigError
-from jirasync.push import Mapping, PushOptions, PushRecord, PushReport, Pusher
+from jirasync.push import Mapping, Pusher, PushOptions, PushRecord, PushReport
 from jirasync.push.inputs import FORMATS, guess_format, read_rows
 from jirasync.push.mapping import FieldMap
 
