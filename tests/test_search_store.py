@@ -25,7 +25,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from jiraemu import EmuConfig, EmulatorServer
@@ -45,9 +45,8 @@ from jirasync.records import (
     UserRecord,
 )
 from jirasync.search import LevelMemberRecord, plan_for, replace_level_members, search, viewers
-from jirasync.search.fts import fts5_query, stale_ids
+from jirasync.search.fts import fts5_query, refresh, stale_ids
 from jirasync.search.members import sync_level_members
-from jirasync.search.schema import search_docs
 from jirasync.store import ConnectionRow, Store
 from jirasync.store.models import IssueRow
 from jirasync.store.repo import SyncRepo
@@ -482,6 +481,8 @@ def test_filters(texts: World) -> None:
 
 def test_the_index_follows_edits_moves_and_deletions(texts: World) -> None:
     assert texts.find(text="spinner") == {"WEB-1"}
+    with texts.store.session() as s:
+        assert refresh(s, texts.cid) == 0  # in step: the fingerprint matches, nothing is scanned
     texts.issue(1, "Login timeout on the checkout page", iid=1, description="Now a blank page.",
                 updated=T0 + timedelta(minutes=1))
     with texts.store.session() as s:
@@ -489,9 +490,11 @@ def test_the_index_follows_edits_moves_and_deletions(texts: World) -> None:
     assert texts.find(text="spinner") == set() and texts.find(text="blank") == {"WEB-1"}
     texts.repo.mark_issues([2], "deleted", T0)
     assert "WEB-2" not in texts.find(text="login")
-    with texts.store.session() as s:
-        live = s.scalars(select(search_docs.c.issue_id).where(search_docs.c.connection_id == texts.cid))
-        assert sorted(live) == [1, 3, 4]
+    texts.issue(1, "Dark mode colours", iid=2, description="The login button is hard to read in dark mode.",
+                updated=T0 - timedelta(days=1))  # visible again, unchanged: found again
+    assert "WEB-2" in texts.find(text="login")
+    texts.issue(2, "Dark mode colours", iid=2, updated=T0 + timedelta(minutes=2))  # moved to API, edited
+    assert texts.find(text="dark", project="API") == {"API-2"} and texts.find(text="dark", project="WEB") == set()
 
 
 def test_concurrent_searches_rebuild_the_same_documents_without_colliding(store: Store) -> None:

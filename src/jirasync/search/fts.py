@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,8 +52,8 @@ def _text(markdown: str | None, raw: Any) -> str:
 
 
 def reindex(session: Session, connection_id: int, issue_ids: Collection[int] | None = None) -> int:
-    """Rebuild the documents of ``issue_ids`` (every issue of the connection when None).
-    Returns how many documents were written."""
+    """Rebuild the documents of the live issues among ``issue_ids`` (every issue of the connection
+    when None). Returns how many documents were written."""
     d = search_docs
     if issue_ids is None:
         session.execute(delete(d).where(d.c.connection_id == connection_id))
@@ -61,23 +61,17 @@ def reindex(session: Session, connection_id: int, issue_ids: Collection[int] | N
                                                              IssueRow.deleted_at.is_(None)).order_by(IssueRow.id)))
     else:
         ids = sorted(set(issue_ids))
-    written = 0
-    for chunk in _chunks(ids):
-        written += _rebuild(session, connection_id, chunk, clear=issue_ids is not None)
-    return written
+    return sum(_rebuild(session, connection_id, chunk) for chunk in _chunks(ids))
 
 
-def _rebuild(session: Session, connection_id: int, ids: Sequence[int], clear: bool) -> int:
-    """Upsert the documents of the live issues among ``ids``; delete the others' (when ``clear``).
-    An upsert, not delete-and-insert, so two processes rebuilding the same issue (a search's
-    refresh and a sync's reindex) wait for each other instead of colliding on the unique key."""
-    d, i, c = search_docs, IssueRow, CommentRow
+def _rebuild(session: Session, connection_id: int, ids: Sequence[int]) -> int:
+    """Upsert the documents of the live issues among ``ids``. An upsert, not delete-and-insert, so
+    two processes rebuilding the same issue (a search's refresh and a sync's reindex) wait for each
+    other instead of colliding on the unique key. A deleted issue keeps its document: searches
+    leave it out by the issue's ``deleted_at``, and it is right again if the issue comes back."""
+    i, c = IssueRow, CommentRow
     issues = session.execute(select(i.id, i.updated_ms, i.summary, i.description_md, i.description_raw, i.labels)
                              .where(i.connection_id == connection_id, i.id.in_(ids), i.deleted_at.is_(None))).all()
-    if clear:
-        gone = sorted(set(ids) - {row.id for row in issues})
-        if gone:
-            session.execute(delete(d).where(d.c.connection_id == connection_id, d.c.issue_id.in_(gone)))
     if not issues:
         return 0
     bodies: dict[int, list[str]] = {}
@@ -89,32 +83,61 @@ def _rebuild(session: Session, connection_id: int, ids: Sequence[int], clear: bo
         if text:
             bodies.setdefault(issue_id, []).append(text)
     now = datetime.now(UTC)
-    rows = [{"connection_id": connection_id, "issue_id": row.id, "updated_ms": row.updated_ms,
-             "summary": row.summary or "", "description": _text(row.description_md, row.description_raw),
-             "comments": "\n\n".join(bodies.get(row.id, [])), "labels": " ".join(row.labels or []),
-             "indexed_at": now} for row in issues]
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(d)
-    changed = {k: insert.excluded[k] for k in ("updated_ms", "summary", "description", "comments", "labels", "indexed_at")}
-    session.execute(insert.on_conflict_do_update(index_elements=["connection_id", "issue_id"], set_=changed), rows)
+    _upsert_docs(session, [
+        {"connection_id": connection_id, "issue_id": row.id, "updated_ms": row.updated_ms,
+         "summary": row.summary or "", "description": _text(row.description_md, row.description_raw),
+         "comments": "\n\n".join(bodies.get(row.id, [])), "labels": " ".join(row.labels or []), "indexed_at": now}
+        for row in issues])
     return len(issues)
 
 
+def _upsert_docs(session: Session, rows: list[dict[str, Any]]) -> None:
+    d = search_docs
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(d)
+    changed = {k: insert.excluded[k] for k in ("updated_ms", "summary", "description", "comments", "labels", "indexed_at")}
+    session.execute(insert.on_conflict_do_update(index_elements=["connection_id", "issue_id"], set_=changed), rows)
+
+
 def stale_ids(session: Session, connection_id: int) -> list[int]:
-    """Issues whose document is missing or out of date, and documents of issues no longer live.
-    (Issue rows are never hard-deleted — only with their connection, whose documents cascade.)"""
+    """Live issues whose document is missing or was built from another ``updated``."""
     d, i = search_docs, IssueRow
     joined = i.__table__.outerjoin(d, and_(d.c.connection_id == i.connection_id, d.c.issue_id == i.id))
-    stale = select(i.id).select_from(joined).where(i.connection_id == connection_id, or_(
-        and_(i.deleted_at.is_(None), or_(d.c.doc_id.is_(None), d.c.updated_ms != i.updated_ms)),
-        and_(i.deleted_at.is_not(None), d.c.doc_id.is_not(None))))
-    return sorted(set(session.scalars(stale)))
+    stale = select(i.id).select_from(joined).where(
+        i.connection_id == connection_id, i.deleted_at.is_(None),
+        or_(d.c.doc_id.is_(None), d.c.updated_ms != i.updated_ms))
+    return sorted(session.scalars(stale))
+
+
+# The fingerprint of the issues the index was last checked against, kept in a search_docs row of
+# its own (issue id 0 — Jira ids are positive — never joined to an issue): the number of issue
+# rows (in ``labels``) and the sum of their ``updated_ms`` (in ``updated_ms``). Issue rows are
+# never removed and their ``updated_ms`` never goes down (the store refuses older snapshots), so
+# any new issue or any change makes the fingerprint differ: reading it is an index-only count.
+FINGERPRINT_ID = 0
+
+
+def fingerprint(session: Session, connection_id: int) -> tuple[int, int]:
+    i = IssueRow
+    count, total = session.execute(select(func.count(), func.coalesce(func.sum(i.updated_ms), 0))
+                                   .where(i.connection_id == connection_id)).one()
+    return int(count), int(total)
 
 
 def refresh(session: Session, connection_id: int) -> int:
-    """Rebuild every stale document; returns how many issues were looked at."""
+    """Rebuild every stale document; returns how many were rebuilt. When the issues' fingerprint is
+    the one recorded by the last refresh, nothing changed and nothing is scanned."""
+    d = search_docs
+    now = fingerprint(session, connection_id)
+    seen = session.execute(select(d.c.labels, d.c.updated_ms).where(
+        d.c.connection_id == connection_id, d.c.issue_id == FINGERPRINT_ID)).first()
+    if seen is not None and (seen[0], seen[1]) == (str(now[0]), now[1]):
+        return 0
     ids = stale_ids(session, connection_id)
     if ids:
         reindex(session, connection_id, ids)
+    _upsert_docs(session, [{"connection_id": connection_id, "issue_id": FINGERPRINT_ID, "updated_ms": now[1],
+                            "summary": "", "description": "", "comments": "", "labels": str(now[0]),
+                            "indexed_at": datetime.now(UTC)}])
     return len(ids)
 
 
