@@ -2,7 +2,8 @@
 
 1. Ask Jira for every id of the project (Cloud ``/search/jql`` ``fields=["id"]``, 5000 per page;
    DC ``/search`` ``fields=id``, 1000 per page) and compare with the store's live ids.
-2. For each id the store has and Jira did not list, ``GET issue/{id}``:
+2. For each id the store has and Jira did not list, ``GET issue/{id}`` (Cloud: ``POST issue/bulkfetch``,
+   100 ids a request; an id it does not return is a 404):
    * 200 in another project → **moved** (the new project's search updates it in place; if that
      project is not synced, the issue is marked ``moved``);
    * 200 in the same project → the search index lags: left alone, the next run looks again;
@@ -29,6 +30,7 @@ from jirasync.sync.cursor import Window
 ID_PAGE_CLOUD = 5000
 ID_PAGE_DC = 1000
 AUDIT_PAGE = 1000
+BULKFETCH_IDS = 100
 
 
 @dataclass
@@ -63,12 +65,29 @@ async def _where_is(client: JiraClient, api_version: int, issue_id: int) -> int 
     return int(data["fields"]["project"]["id"])
 
 
+async def _where_are(client: JiraClient, ids: list[int]) -> dict[int, int | None]:
+    """Cloud: the same question for up to 100 issues per ``POST issue/bulkfetch``."""
+    out: dict[int, int | None] = dict.fromkeys(ids)
+    for start in range(0, len(ids), BULKFETCH_IDS):
+        chunk = [str(i) for i in ids[start:start + BULKFETCH_IDS]]
+        found = await client.post("/rest/api/3/issue/bulkfetch", json={"issueIdsOrKeys": chunk, "fields": ["project"]})
+        for issue in found.get("issues") or []:
+            out[int(issue["id"])] = int(issue["fields"]["project"]["id"])
+    return out
+
+
 async def reconcile(client: JiraClient, cloud: bool, window: Window, project_id: int, live: set[int]) -> Reconciled:
     result = Reconciled()
     if not live:
         return result  # nothing stored: nothing can have disappeared (and no request spent)
     missing = sorted(live - await remote_ids(client, cloud, window))
-    places = await asyncio.gather(*(_where_is(client, 3 if cloud else 2, i) for i in missing))
+    if not missing:
+        return result
+    if cloud:
+        where = await _where_are(client, missing)
+        places = [where[i] for i in missing]
+    else:
+        places = list(await asyncio.gather(*(_where_is(client, 2, i) for i in missing)))
     for issue_id, place in zip(missing, places, strict=True):
         if place is None:
             result.gone.add(issue_id)
