@@ -250,6 +250,29 @@ def test_changed_filters_make_the_next_sync_full(emulator: Callable[..., Emulato
     assert sync(conns).mode == "incremental"
 
 
+def test_the_sync_command(emulator: Callable[..., EmulatorServer], conns: Connections, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from jirasync.cli import app
+
+    emu = emulator(flavor="datacenter")
+    connect(conns, emu)
+    home = ["--home", str(tmp_path / "home")]
+    runner = CliRunner()
+    table = runner.invoke(app, [*home, "sync", "--project", "SEC"])
+    assert table.exit_code == 0, table.output
+    assert "sync jira (full)" in table.output and "permission lost" in table.output
+    as_json = runner.invoke(app, [*home, "sync", "--connection", "jira", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    summary = json.loads(as_json.stdout)
+    assert summary["status"] == "ok" and {p["key"]: p["mode"] for p in summary["projects"]} == {
+        "ENG": "full", "SEC": "incremental"}
+    wrong = runner.invoke(app, [*home, "sync", "--project", "NOPE"])
+    assert wrong.exit_code == 2 and "NOPE" in wrong.output and "pick from ENG, SEC" in wrong.output
+
+
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_a_no_change_incremental_costs_a_few_requests(
     emulator: Callable[..., EmulatorServer], conns: Connections, flavor: str
