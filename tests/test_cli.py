@@ -164,7 +164,11 @@ def test_no_cli_option_takes_a_secret_as_a_value() -> None:
 @pytest.mark.parametrize("command", ["connect", "connections list", "connections show", "connections test",
                                      "connections rotate", "connections remove"])
 def test_every_command_is_documented(command: str) -> None:
+    from typer.testing import CliRunner
+
+    from jirasync.cli import app
+
     docs = (Path(__file__).resolve().parent.parent / "docs" / "connecting.md").read_text()
     assert f"jirasync {command}" in docs
-    out = subprocess.run([sys.executable, "-m", "jirasync.cli", *command.split(), "--help"], capture_output=True, text=True, check=False)
-    assert out.returncode == 0 and "Usage" in out.stdout
+    out = CliRunner().invoke(app, [*command.split(), "--help"])
+    assert out.exit_code == 0 and "Usage" in out.output
