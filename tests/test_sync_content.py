@@ -359,6 +359,7 @@ WIKI_CASES = [
     ("[text|https://ex.com/a] [https://ex.com/b] [mailto:ops@ex.com] https://ex.com/c.",
      "[text](https://ex.com/a) <https://ex.com/b> [ops@ex.com](mailto:ops@ex.com) <https://ex.com/c>."),
     ("ping [~jdoe] and [~nobody]", "ping @John Doe and @nobody"),
+    ("see [ENG-42] and [WIP] and [#anchor]{anchor:x}", "see ENG-42 and \\[WIP\\] and anchor"),
     ("!shot.png! and !diagram.svg|thumbnail! see [^report.pdf]",
      "![shot.png](attachments/shot.png) and ![diagram.svg](attachments/diagram.svg) see "
      "[report.pdf](attachments/report.pdf)"),

@@ -39,6 +39,7 @@ DELIM_MARKS: dict[str, Node] = {
     "??": {"type": "em"},
 }
 _SPECIAL = re.compile(r"\\|\{|\[|!|[*_+\-^~]|\?\?|[:;(]|https?://|ftp://|&#")
+_ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
 _ENTITY = re.compile(r"&#(\d{1,7}|[xX][0-9a-fA-F]{1,6});")
 _URL = re.compile(r"(?:https?|ftp)://[^\s\[\]|<>\"{}]+")
 
@@ -461,6 +462,8 @@ def _link(inner: str) -> list[Node] | None:
             return [_attachment(target[1:])]
         if target.startswith("#"):
             return [{"type": "text", "text": target[1:]}]
+        if _ISSUE_KEY.match(target):
+            return [{"type": "text", "text": target}]
         if "://" in target or target.startswith("mailto:"):
             label = target[len("mailto:"):] if target.startswith("mailto:") else target
             return [{"type": "text", "text": label, "marks": [{"type": "link", "attrs": {"href": target}}]}]
