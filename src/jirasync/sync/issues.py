@@ -38,6 +38,7 @@ from jirasync.sync.sink import IssueBundle
 
 CLOUD_PAGE = 100  # /search/jql's cap with fields=*all
 DC_PAGE = 1000  # jira.search.views.default.max
+KEYSET_MARGIN = 50
 CHILD_PAGE = 100
 BATCH_ISSUES = 1000  # search pages are committed in batches of this many issues: one changelog
 # bulkfetch (its cap is 1000 ids) and one transaction per batch
@@ -66,12 +67,17 @@ async def cloud_search(ctx: IssueContext, window: Window) -> AsyncIterator[list[
 
 
 async def dc_search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, Any]]]:
-    """Keyset walk: re-ask from the newest ``updated`` seen, skipping what this walk already read."""
+    """Keyset walk: re-ask from the newest ``updated`` seen, skipping what this walk already read.
+
+    ``startAt`` skips the issues of the new window already read, less a margin: an issue edited
+    during the walk leaves that prefix, and skipping one too many could lose an issue; one too few
+    only re-reads what the ``seen`` check then drops."""
     seen: dict[int, int] = {}  # id -> updated_ms as read in this walk
     current = window
+    margin = max(1, min(KEYSET_MARGIN, DC_PAGE // 4))
     while True:
         bound = literal_bound_ms(current.cursor_ms, current.time_zone, current.overlap)
-        start = sum(1 for ms in seen.values() if bound is None or ms >= bound)
+        start = max(0, sum(1 for ms in seen.values() if bound is None or ms >= bound) - margin)
         params = {"jql": current.jql(), "fields": "*all", "expand": "changelog", "startAt": start, "maxResults": DC_PAGE}
         page = await ctx.client.get("/rest/api/2/search", params=params)
         issues = list(page.get("issues") or [])
@@ -82,6 +88,9 @@ async def dc_search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dic
             seen[int(i["id"])] = _updated_ms(i)
         if not issues or start + len(issues) >= int(page.get("total") or 0):
             return
+        if not fresh and current.cursor_ms == max(_updated_ms(i) for i in issues):
+            raise JiraError("the Data Center search walk stopped advancing; stopping to avoid a loop",
+                            path="/rest/api/2/search")
         newest = max(_updated_ms(i) for i in issues)
         current = Window(window.project_key, newest, window.time_zone, window.extra_jql, window.overlap)
 
