@@ -722,6 +722,9 @@ def test_the_search_command(tmp_path: Path) -> None:
     assert {h["key"] for h in found} == {"API-2", "WEB-1"} and set(found[0]) == {"key", "summary", "score", "snippet"}
     assert [h["key"] for h in run("login", "--as", "bob", "--json")] == ["API-2"]
     assert [h["key"] for h in run("--updated-after", "2026-02-20", "--json", "--reindex")] == ["WEB-1"]
+    assert [u["id"] for u in run("--who-can-see", "web-1", "--json")] == ["ann"]
+    assert [u["id"] for u in run("--who-can-see", "API-2", "--json")] == ["ann", "bob"]
+    assert run("--who-can-see", "WEB-9").exit_code == 2
     bad = run("x", "--as", "nobody")
     assert bad.exit_code == 2 and "no synced user" in bad.output
     bad_date = run("x", "--updated-after", "last tuesday")

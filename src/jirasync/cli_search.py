@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.markup import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jirasync import cli
 from jirasync.exceptions import ConfigError
-from jirasync.search import Hit, reindex, search
+from jirasync.search import Hit, reindex, search, viewers
 from jirasync.search.query import MARK, connection_id
 from jirasync.store import ConnectionRow, Store
+from jirasync.store.models import IssueRow, UserRow
 
 _RELATIVE = re.compile(r"^-?(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -72,6 +73,27 @@ def _print(hits: list[Hit]) -> None:
             cli.out.print("    " + _marked(" ".join(hit.snippet.split())), markup=True)
 
 
+def issue_viewers(store: Store, cid: int, key: str) -> list[tuple[str, str | None, str | None]]:
+    """(user id, display name, email) of every active user who may see the issue ``key``."""
+    with store.session() as s:
+        issue_id = s.scalar(select(IssueRow.id).where(IssueRow.connection_id == cid, IssueRow.deleted_at.is_(None),
+                                                      func.upper(IssueRow.key) == key.upper()))
+        if issue_id is None:
+            raise ConfigError("--who-can-see", f"no synced issue {key!r}", fix="check the key, or run `jirasync sync`")
+        ids = viewers(s, cid, issue_id)
+        users = {u.id: u for u in s.scalars(select(UserRow).where(UserRow.connection_id == cid, UserRow.id.in_(ids)))}
+        return [(uid, users[uid].display_name, users[uid].email) for uid in ids]
+
+
+def _print_viewers(rows: list[tuple[str, str | None, str | None]], as_json: bool) -> None:
+    if as_json:
+        cli.out.print_json(json.dumps([{"id": i, "displayName": n, "email": e} for i, n, e in rows]))
+        return
+    for uid, name, email in rows:
+        cli.out.print(f"{escape(name or '')}  [dim]{escape(uid)}{'  ' + escape(email) if email else ''}[/dim]", markup=True)
+    cli.err.print(f"{len(rows)} users may see it")
+
+
 def search_command(
     text: Annotated[str, typer.Argument(help='Words to find (all must match); "a phrase", -exclude, a OR b, pre*. Empty: filters only.')] = "",
     connection: Annotated[str | None, typer.Option("--connection", "-c", help="The connection to search (default: the only one).")] = None,
@@ -83,10 +105,14 @@ def search_command(
     limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many results.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the hits as JSON.")] = False,
     rebuild: Annotated[bool, typer.Option("--reindex", help="Rebuild the whole text index first.")] = False,
+    who_can_see: Annotated[str | None, typer.Option("--who-can-see", help="Instead of searching: list the users who may see this issue (a key).")] = None,
 ) -> None:
     """Full-text search over the synced issues: ranked, with snippets; --as shows only what that user could see."""
     store = cli.open_connections().store
     cid, zone = cli.run(lambda: _pick(store, connection))
+    if who_can_see:
+        _print_viewers(cli.run(lambda: issue_viewers(store, cid, who_can_see)), as_json)
+        return
     after = cli.run(lambda: parse_when(updated_after, zone)) if updated_after else None
     if rebuild:
         with store.session() as s:
