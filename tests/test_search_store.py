@@ -25,7 +25,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from typer.testing import CliRunner
 
 from jiraemu import EmuConfig, EmulatorServer
@@ -45,6 +45,7 @@ from jirasync.records import (
     UserRecord,
 )
 from jirasync.search import LevelMemberRecord, plan_for, replace_level_members, search, viewers
+from jirasync.search.access import find_viewer
 from jirasync.search.fts import fts5_query, refresh, stale_ids
 from jirasync.search.members import sync_level_members
 from jirasync.store import ConnectionRow, Store
@@ -624,13 +625,15 @@ def _control(emu: EmulatorServer, path: str, body: Any = None, **params: Any) ->
 
 def _assert_as_user_is_truth(emu: EmulatorServer, store: Store, cid: int, users: list[str], rng: random.Random) -> int:
     """For each user: the filter-only search as them equals jiraemu's visible set (of what the
-    connection synced), and a text search as them is the unrestricted search cut to that set.
-    Returns how many users had a partial view."""
+    connection synced), and a text search as them is the unrestricted search cut to that set; for
+    sampled issues, ``viewers`` names exactly the users whose truth holds it. Returns how many
+    users had a partial view."""
     key_of = {str(i.id): i.key for i in SyncRepo(store, cid).issues_dump() if i.deleted_reason is None}
     stored = {h.key: h for h in search(store, cid, "", limit=100_000)}
     assert set(stored) == set(key_of.values())
     words = sorted({w for h in stored.values() for w in h.summary.lower().split() if w.isalpha() and len(w) > 3})
     partial = 0
+    views: dict[str, set[str]] = {}
     for who in users:
         allowed = {key_of[i] for i in _control(emu, "truth", user=who)["visibleIds"] if i in key_of}
         seen = {h.key for h in search(store, cid, "", as_user=who, limit=100_000)}
@@ -639,6 +642,18 @@ def _assert_as_user_is_truth(emu: EmulatorServer, store: Store, cid: int, users:
             everyone = {h.key for h in search(store, cid, word, limit=100_000)}
             assert {h.key for h in search(store, cid, word, as_user=who, limit=100_000)} == everyone & allowed
         partial += bool(allowed) and len(allowed) < len(stored)
+        views[who] = allowed
+    # and the other way round: who may see an issue, for restricted and public issues alike
+    with store.session() as s:
+        ids = {key: int(i) for i, key in key_of.items()}
+        store_id = {who: find_viewer(s, cid, who).user_id for who in users}
+        restricted = sorted(s.scalars(select(IssueRow.key).where(IssueRow.connection_id == cid,
+                                                                  IssueRow.deleted_at.is_(None),
+                                                                  IssueRow.security_level_id.is_not(None))))
+        assert restricted
+        for key in rng.sample(restricted, min(6, len(restricted))) + rng.sample(sorted(stored), 6):
+            sampled = {store_id[who] for who in users} & set(viewers(s, cid, ids[key]))
+            assert sampled == {store_id[who] for who in users if key in views[who]}, key
     return partial
 
 
