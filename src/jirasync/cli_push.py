@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from jirasync import cli
 from jirasync.client import ClientOptions
@@ -48,8 +49,8 @@ def print_report(report: PushReport, as_json: bool) -> None:
         colour = COLOURS.get(r.outcome, "white")
         extra = f" ({', '.join(r.changed)})" if r.changed and r.outcome == "updated" else ""
         detail = f": {r.detail}" if r.detail else ""
-        line = f"[{colour}]{r.outcome:<12}[/{colour}] {r.key or '-':<12} {r.external_id}{extra}{detail}"
-        (cli.err if r.outcome == "failed" else cli.out).print(line, markup=True, highlight=False)
+        line = f"[{colour}]{r.outcome:<12}[/{colour}] {escape(f'{r.key or chr(45):<12} {r.external_id}{extra}{detail}')}"
+        (cli.err if r.outcome == "failed" else cli.out).print(line, markup=True, highlight=False, emoji=False)
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "nothing to do"
     cli.out.print(f"{'dry run: ' if report.dry_run else ''}{counts} — {report.requests} request(s)")
 
