@@ -86,7 +86,7 @@ def control(emu: EmulatorServer, path: str, body: Any = None, **params: Any) -> 
 
 def truth(emu: EmulatorServer) -> dict[str, Any]:
     flavor = emu.backend.config.flavor
-    return control(emu, "truth", user=ADMIN[flavor], include="comments,histories")
+    return control(emu, "truth", user=ADMIN[flavor], include="comments,histories,worklogs")
 
 
 def store_children(conns: Connections, table: str) -> dict[str, int]:
@@ -109,6 +109,8 @@ def assert_store_equals_truth(conns: Connections, emu: EmulatorServer, name: str
         comments, histories = store_children(conns, "comments"), store_children(conns, "changelog")
         assert {i: comments.get(i, 0) for i in expected} == {i: len(w["comments"]) for i, w in expected.items()}
         assert {i: histories.get(i, 0) for i in expected} == {i: len(w["histories"]) for i, w in expected.items()}
+        worklogs = store_children(conns, "worklogs")
+        assert {i: worklogs.get(i, 0) for i in expected} == {i: len(w["worklogs"]) for i, w in expected.items()}
     return t
 
 
@@ -151,7 +153,7 @@ def test_a_fall_back_fold_is_written_before_both_readings() -> None:
 # -- full and incremental against the emulator -----------------------------------------------------
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_full_sync_equals_the_truth(emulator: Callable[..., EmulatorServer], conns: Connections, flavor: str) -> None:
-    emu = emulator(flavor=flavor)
+    emu = emulator(flavor=flavor, max_embedded_worklogs=1)  # and the worklog pages are read too
     name = connect(conns, emu)
     since = now_ms(emu)
     summary = sync(conns)
@@ -162,6 +164,8 @@ def test_full_sync_equals_the_truth(emulator: Callable[..., EmulatorServer], con
     v = 3 if flavor == "cloud" else 2
     assert routes.get(f"GET /rest/api/{v}/issue/{{issueIdOrKey}}/comment", 0) >= 2  # only the busy issues
     assert routes.get(f"GET /rest/api/{v}/issue/{{issueIdOrKey}}/comment", 0) <= 6
+    several = sum(1 for i in t["issues"] if len(i["worklogs"]) > 1)
+    assert routes.get(f"GET /rest/api/{v}/issue/{{issueIdOrKey}}/worklog", 0) == several > 0
     if flavor == "cloud":
         assert routes["POST /rest/api/3/changelog/bulkfetch"] == 2  # one per project batch
     ref = summary.reference
