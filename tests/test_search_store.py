@@ -657,9 +657,10 @@ def _assert_as_user_is_truth(emu: EmulatorServer, store: Store, cid: int, users:
     return partial
 
 
-@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+@pytest.mark.parametrize(("flavor", "db_kind"), [("cloud", "sqlite"), ("datacenter", "postgresql")])
 def test_as_user_equals_jiraemu_truth_for_random_users(
     emulator: Callable[..., EmulatorServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flavor: str,
+    db_kind: str,
 ) -> None:
     """Random users see exactly jiraemu's truth through ``as_user`` — after restricting random issues
     to security levels, and again after group and role changes and an incremental sync."""
@@ -672,33 +673,38 @@ def test_as_user_equals_jiraemu_truth_for_random_users(
     _control(emu, "mutate", [{"op": "set_security_level", "issue": k, "level": rng.choice(["Internal", "Confidential"])}
                              for k in rng.sample(restrictable, min(20, len(restrictable)))])
     monkeypatch.delenv("JIRASYNC_SECRET_KEY", raising=False)
-    conns = Connections.open(home=str(tmp_path / "home"))
-    try:
-        creds = (Credentials.api_token("admin@example.com", Secret("emulator-token")) if cloud
-                 else Credentials.pat(Secret("emulator-pat")))
-        conn, report = asyncio.run(conns.add("jira", emu.url, creds))
-        assert conn is not None, [(i.name, i.detail) for i in report.items]
-        assert asyncio.run(Syncer(conns, "jira").run()).status == "ok"
-        cid = connection_id(conns, "jira")
-        if asyncio.run(_fetch_members(conns, cid, cloud)) is None:  # jiraemu does not serve the endpoint
-            _seed_level_members(emu, conns, cid, cloud)
-        people = _control(emu, "users")
-        people = people.get("users", people) if isinstance(people, dict) else people
-        names = [u["accountId"] if cloud else u["name"] for u in people]
-        assert _assert_as_user_is_truth(emu, conns.store, cid, rng.sample(names, min(10, len(names))), rng)
-        # membership changes behind the sync: the next search as anyone follows them
-        projects = sorted({i["projectKey"] for i in _control(emu, "truth")["issues"]})
-        groups = sorted({g for u in people for g in u.get("groups", [])})
-        changes: list[dict[str, Any]] = [
-            *({"op": "remove_role_actor", "project": p, "role": "Developers", "group": "developers"} for p in projects),
-            *({"op": "add_group_member", "group": rng.choice(groups), "user": rng.choice(names)} for _ in range(3)),
-        ]
-        applied = [httpx.post(f"{emu.url}/_emulator/mutate", json=c, timeout=30).status_code for c in changes]
-        assert applied.count(200) >= len(projects)  # adding a member twice may be refused
-        assert asyncio.run(Syncer(conns, "jira").run()).status == "ok"
-        assert _assert_as_user_is_truth(emu, conns.store, cid, rng.sample(names, min(10, len(names))), rng)
-    finally:
-        conns.store.close()
+    with fresh_database(db_kind, tmp_path) as db:
+        conns = Connections.open(home=str(tmp_path / "home"), db=db)
+        try:
+            _end_to_end(emu, conns, cloud, keys, rng)
+        finally:
+            conns.store.close()
+
+
+def _end_to_end(emu: EmulatorServer, conns: Connections, cloud: bool, keys: list[str], rng: random.Random) -> None:
+    creds = (Credentials.api_token("admin@example.com", Secret("emulator-token")) if cloud
+             else Credentials.pat(Secret("emulator-pat")))
+    conn, report = asyncio.run(conns.add("jira", emu.url, creds))
+    assert conn is not None, [(i.name, i.detail) for i in report.items]
+    assert asyncio.run(Syncer(conns, "jira").run()).status == "ok"
+    cid = connection_id(conns, "jira")
+    if asyncio.run(_fetch_members(conns, cid, cloud)) is None:  # jiraemu does not serve the endpoint
+        _seed_level_members(emu, conns, cid, cloud)
+    people = _control(emu, "users")
+    people = people.get("users", people) if isinstance(people, dict) else people
+    names = [u["accountId"] if cloud else u["name"] for u in people]
+    assert _assert_as_user_is_truth(emu, conns.store, cid, rng.sample(names, min(10, len(names))), rng)
+    # membership changes behind the sync: the next search as anyone follows them
+    projects = sorted({i["projectKey"] for i in _control(emu, "truth")["issues"]})
+    groups = sorted({g for u in people for g in u.get("groups", [])})
+    changes: list[dict[str, Any]] = [
+        *({"op": "remove_role_actor", "project": p, "role": "Developers", "group": "developers"} for p in projects),
+        *({"op": "add_group_member", "group": rng.choice(groups), "user": rng.choice(names)} for _ in range(3)),
+    ]
+    applied = [httpx.post(f"{emu.url}/_emulator/mutate", json=c, timeout=30).status_code for c in changes]
+    assert applied.count(200) >= len(projects)  # adding a member twice may be refused
+    assert asyncio.run(Syncer(conns, "jira").run()).status == "ok"
+    assert _assert_as_user_is_truth(emu, conns.store, cid, rng.sample(names, min(10, len(names))), rng)
 
 
 # -- the command -------------------------------------------------------------------------------------
