@@ -183,11 +183,14 @@ def test_incremental_converges_after_out_of_band_changes(
     connect(conns, emu)
     sync(conns)
     before = {i["key"]: i["id"] for i in truth(emu)["issues"]}
+    fields = control(emu, "truth", include="fields")["issues"]
+    parent = next(i["key"] for i in fields if i["projectKey"] == "ENG" and i["fields"].get("subtasks"))
     control(emu, "mutate", [
         {"op": "update", "issue": "SEC-3", "fields": {"summary": "Edited behind the sync", "labels": ["x"]}},
         {"op": "comment", "issue": "SEC-4", "body": "A comment written elsewhere"},
         {"op": "move", "issue": "SEC-1", "project": "ENG"},
         {"op": "delete", "issue": "SEC-5"},
+        {"op": "delete", "issue": parent},  # its sub-tasks go with it, unaudited
         {"op": "set_security_level", "issue": "SEC-8", "level": "Internal"},
         {"op": "bulk_create", "project": "ENG", "count": 3},
         {"op": "remove_group_member", "group": "developers", "user": ADMIN[flavor]},  # Internal is now hidden
@@ -215,11 +218,13 @@ def test_incremental_converges_after_out_of_band_changes(
     reasons = {i: dump[i].deleted_reason for i in hidden | {int(before["SEC-5"])}}
     if flavor == "cloud":  # the audit log tells a deletion from a permission loss
         assert reasons.pop(int(before["SEC-5"])) == "deleted"
+        assert all(dump[int(i)].deleted_reason == "deleted" for i in t["deletedIds"] if int(i) in dump)  # sub-tasks too
         assert set(reasons.values()) == {"permission_lost"}
-        assert counts["deleted"] == 1 and counts["permission_lost"] == len(hidden)
+        assert counts["deleted"] == 1 + 1 + len(next(i for i in fields if i["key"] == parent)["fields"]["subtasks"])
+        assert counts["permission_lost"] == len(hidden)
     else:  # Data Center answers the same 404 for both and has no issue audit: "deleted" (documented)
         assert set(reasons.values()) == {"deleted"}
-        assert counts["deleted"] == len(hidden) + 1
+        assert counts["deleted"] == len(hidden) + 2 + len(next(i for i in fields if i["key"] == parent)["fields"]["subtasks"])
 
 
 def test_a_project_that_vanishes_loses_its_issues_as_permission_lost(

@@ -9,8 +9,8 @@
    * 200 in the same project → the search index lags: left alone, the next run looks again;
    * 404 → deleted, or no longer visible to this user.
 3. Telling the last two apart — the rule:
-   * the audit log is readable (Cloud, *Administer Jira*): an "Issue deleted" record for the id →
-     **deleted**; none → **permission_lost**;
+   * the audit log is readable (Cloud, *Administer Jira*): an "Issue deleted" record for the id
+     (or for the parent of a sub-task) → **deleted**; none → **permission_lost**;
    * the project itself is no longer visible → **permission_lost**;
    * otherwise (Data Center, or an audit log we may not read) → **deleted**: Jira answers the same
      404 for both and offers no other signal; a later sync that sees the issue again revives it.
@@ -128,10 +128,16 @@ async def project_visible(client: JiraClient, api_version: int, project_id: int)
     return True
 
 
-def reasons(gone: set[int], audited: set[int] | None, project_visible: bool) -> dict[int, str]:
-    """The rule in the module docstring, as data: issue id -> deleted | permission_lost."""
+def reasons(gone: set[int], audited: set[int] | None, project_visible: bool,
+            parents: dict[int, int] | None = None) -> dict[int, str]:
+    """The rule in the module docstring, as data: issue id -> deleted | permission_lost.
+
+    A sub-task goes with its parent: Jira audits the parent's deletion only, so a gone sub-task
+    whose parent was deleted is deleted too."""
     if not project_visible:
         return dict.fromkeys(gone, "permission_lost")
     if audited is None:
         return dict.fromkeys(gone, "deleted")
-    return {i: "deleted" if i in audited else "permission_lost" for i in gone}
+    deleted = set(audited)
+    deleted |= {i for i in gone if (parents or {}).get(i) in deleted}
+    return {i: "deleted" if i in deleted else "permission_lost" for i in gone}

@@ -323,7 +323,8 @@ class _Run:
             return
         audited = await deletions.audited_deletions(self.client, self.audit_since(selected)) if self.cloud else None
         by_reason: dict[str, list[int]] = {}
-        for issue_id, reason in deletions.reasons(set(gone), audited, True).items():
+        parents = _parents(self.repo, list(gone)) if audited is not None else {}
+        for issue_id, reason in deletions.reasons(set(gone), audited, True, parents).items():
             by_reason.setdefault(reason, []).append(issue_id)
             ps = summaries[gone[issue_id]]
             setattr(ps, reason, getattr(ps, reason) + 1)
@@ -474,6 +475,18 @@ class _Run:
         if self.summary.projects:
             self.summary.projects[0].skipped += len(self.ctx.skipped)
         self.ctx.skipped.clear()
+
+
+def _parents(repo: SyncRepo, ids: list[int]) -> dict[int, int]:
+    """Sub-task id -> parent id, for the given stored issues.
+
+    A read the repository does not offer yet (``SyncRepo.parent_ids`` would be its place)."""
+    from jirasync.store.models import IssueRow
+
+    with repo.store.session() as s:
+        rows = s.execute(select(IssueRow.id, IssueRow.parent_id).where(
+            IssueRow.connection_id == repo.connection_id, IssueRow.id.in_(ids), IssueRow.parent_id.is_not(None)))
+        return {int(i): int(p) for i, p in rows if p is not None}
 
 
 async def _agile_pages(client: JiraClient, path: str) -> Any:
