@@ -22,12 +22,16 @@ _LINE_START = re.compile(
 _ANY = re.compile(r"[\\`*\[\]~|_<&]")
 
 
-def escape_text(text: str) -> str:
-    """Escape inline Markdown specials in ``text`` (line starts are handled by ``escape_line_start``)."""
+def escape_text(text: str, before: str = " ", after: str = " ") -> str:
+    """Escape inline Markdown specials in ``text`` (line starts are handled by ``escape_line_start``).
+    ``before`` / ``after``: the characters the text will stand between (they decide ``_``)."""
     if not _ANY.search(text):
         return text
     text = _ALWAYS.sub(r"\\\1", text)
-    text = _UNDERSCORE.sub(r"\\_", text)
+    if "_" in text:
+        pad_before = "a" if before[-1:].isalnum() else " "
+        pad_after = "a" if after[:1].isalnum() else " "
+        text = _UNDERSCORE.sub(r"\\_", pad_before + text + pad_after)[1:-1]
     text = _ANGLE.sub(r"\\<", text)
     return _ENTITY.sub(r"\\&", text)
 

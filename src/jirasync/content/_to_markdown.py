@@ -506,7 +506,7 @@ def _emit_parts(segments: list[Segment], cell: bool, html: bool) -> list[tuple[s
             out.append((_close(mark, html), 2 if not html and mark["type"] in DELIMS else 0))
             out.append((ws, 0))
 
-    for node_marks, kind, payload in segments:
+    for index, (node_marks, kind, payload) in enumerate(segments):
         wanted = list(node_marks)
         if kind == "text" and not payload.strip():
             wanted = [m for m, s in zip(wanted, stack, strict=False) if m == s]
@@ -519,8 +519,11 @@ def _emit_parts(segments: list[Segment], cell: bool, html: bool) -> list[tuple[s
         close_to(common)
         if kind == "code":
             body = code_span(payload).replace("|", "\\|") if cell else code_span(payload)
+        elif kind == "text":
+            before = " " if len(wanted) > common else _last_char(out)
+            body = escape_text(payload, before, _next_char(segments, index))
         else:
-            body = escape_text(payload) if kind == "text" else payload
+            body = payload
         if len(wanted) > common:
             lead = body[: len(body) - len(body.lstrip(" \t"))]
             out.append((lead, 0))
@@ -571,6 +574,23 @@ def _punct(ch: str, wide: bool) -> bool:
         return False
     category = unicodedata.category(ch)[0]
     return category == "P" or (category == "S" and (wide or ch.isascii()))
+
+
+def _last_char(out: list[tuple[str, int]]) -> str:
+    for text, _ in reversed(out):
+        if text:
+            return text[-1]
+    return " "
+
+
+def _next_char(segments: list[Segment], index: int) -> str:
+    """The character after segment ``index`` in the output, when no delimiter comes between."""
+    if index + 1 < len(segments):
+        marks_now, _, _ = segments[index]
+        marks_next, kind, payload = segments[index + 1]
+        if marks_next == marks_now and kind in ("text", "raw") and payload:
+            return payload[0]
+    return " "
 
 
 def _escape_bang(out: list[tuple[str, int]]) -> None:
