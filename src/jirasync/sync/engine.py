@@ -52,6 +52,10 @@ from jirasync.sync.streams import AGILE, read_stream, streams_for
 
 T = TypeVar("T")
 FINGERPRINT_VERSION = "issues-v1"
+# The user's groups and project roles, as a digest kept like a checkpoint: when they change, what the
+# user may see changes without any issue's ``updated`` moving (restricted comments, security levels),
+# so every project is read in full once.
+ACCESS_KEY = "~access"
 PROJECT_CONCURRENCY = 3
 
 
@@ -100,14 +104,10 @@ class SyncSummary:
         }
 
 
-def fingerprint(conn: Connection, access: str | None = None) -> str:
-    """What the issue windows depend on: a change means the cursors no longer describe the data.
-
-    ``access`` summarises the user's groups and project roles: when they change, what the user may
-    see changes without any issue's ``updated`` moving (restricted comments, security levels), so
-    every project is read in full once."""
+def fingerprint(conn: Connection) -> str:
+    """What the issue windows depend on: a change means the cursors no longer describe the data."""
     filters = conn.options.get("filters") or {}
-    text = json.dumps({"v": FINGERPRINT_VERSION, "filters": filters, "access": access}, sort_keys=True, default=str)
+    text = json.dumps({"v": FINGERPRINT_VERSION, "filters": filters}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -212,6 +212,8 @@ class _Run:
         self.groups: dict[str, set[str]] | None = None  # group name -> member ids (None: not read)
         self.roles: list[RoleActorRecord] | None = None
         self.users: list[UserRecord] = []
+        self.access_digest: str | None = None
+        self.access_changed = False
 
     # -- the run ---------------------------------------------------------------------------------
     async def execute(self, wanted: list[str] | None) -> None:
@@ -232,6 +234,9 @@ class _Run:
         changed = sum(self.summary.total(n) for n in ("new", "updated", "moved", "deleted", "permission_lost"))
         if self.s.reference and (changed or self.full):  # sprint membership changes bump an issue's updated
             await self._guard("sprint issues", self.sync_sprint_issues(), None)
+        if self.access_digest is not None and not wanted:  # saved once every project was re-read under it
+            self.repo.save_checkpoint(ACCESS_KEY, project_id=None, updated_ms=None, issue_id=None,
+                                      fingerprint=self.access_digest, completed=True, at=self.at)
         self.flush_skipped()
 
     def select(self, visible: list[ProjectRecord], wanted: list[str] | None) -> list[ProjectRecord]:
@@ -268,7 +273,7 @@ class _Run:
     # -- issues ----------------------------------------------------------------------------------
     async def sync_project(self, p: ProjectRecord, ps: ProjectSummary) -> None:
         cp = self.repo.get_checkpoint(p.key)
-        full = self.full or cp is None or cp.fingerprint != self.fp
+        full = self.full or self.access_changed or cp is None or cp.fingerprint != self.fp
         ps.mode = "full" if full else "incremental"
         cursor = Cursor(None, None, self.fp) if full or cp is None else Cursor(cp.updated_ms, cp.issue_id, self.fp)
         window = self.window(p, cursor.updated_ms)
@@ -354,7 +359,9 @@ class _Run:
             self._guard("security levels", self.sync_security_levels(projects), None),
             self._guard("boards", self.sync_boards(), None),
         )
-        self.fp = fingerprint(self.conn, self.access())
+        self.access_digest = self.access()
+        previous = self.repo.get_checkpoint(ACCESS_KEY)
+        self.access_changed = bool(self.access_digest and previous and previous.fingerprint != self.access_digest)
         return projects
 
     def access(self) -> str | None:
