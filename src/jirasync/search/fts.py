@@ -116,10 +116,13 @@ def stale_ids(session: Session, connection_id: int) -> list[int]:
 FINGERPRINT_ID = 0
 
 
+_EPOCH_2020_MS = 1_577_836_800_000  # subtracted so SQLite's exact integer sum holds ~50M issues, not 5M
+
+
 def fingerprint(session: Session, connection_id: int) -> tuple[int, int]:
     i = IssueRow
-    count, total = session.execute(select(func.count(), func.coalesce(func.sum(i.updated_ms), 0))
-                                   .where(i.connection_id == connection_id)).one()
+    total_ms = func.coalesce(func.sum(i.updated_ms - _EPOCH_2020_MS), 0)
+    count, total = session.execute(select(func.count(), total_ms).where(i.connection_id == connection_id)).one()
     return int(count), int(total)
 
 
