@@ -373,5 +373,4 @@ if __name__ == "__main__":  # `python -m jirasync.cli`: run the imported module,
     from jirasync.cli import main as _main
 
     _main()
-from jirasync import cli_push  # noqa: E402,F401
-from jirasync import cli_search  # noqa: E402,F401
+from jirasync import cli_push, cli_search  # noqa: E402,F401
