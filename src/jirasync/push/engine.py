@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jirasync.client import ClientOptions, JiraClient, token_pages
+from jirasync.client import ClientOptions, JiraClient, offset_pages, token_pages
 from jirasync.connections import Connections
 from jirasync.exceptions import (
     BadRequest,
@@ -42,7 +42,7 @@ from jirasync.push.createmeta import CreateMeta
 from jirasync.push.labels import PROPERTY_KEY, check_prefix, eid_label
 from jirasync.push.plan import Action, Remote, plan_push
 from jirasync.push.records import Outcome, PushRecord, PushReport, RecordResult
-from jirasync.push.transitions import Workflow, reach
+from jirasync.push.transitions import Workflow, reach, status_of
 from jirasync.store.push_models import DONE, PENDING, PushRepo
 
 log = logging.getLogger("jirasync.push")
@@ -126,9 +126,11 @@ class _Run:
             body: dict[str, Any] = {"jql": f'project = "{self.pusher.project}" AND labels in ({labels}) ORDER BY id ASC',
                                     "fields": ["labels", "status"], "properties": [PROPERTY_KEY], "maxResults": 100}
             reconcile = [written[e] for e in chunk if written and e in written]
-            if reconcile:
+            if reconcile and self.pusher.cloud:
                 body["reconcileIssues"] = reconcile
-            async for page in token_pages(self.client, f"/rest/api/{self.api}/search/jql", items="issues", body=body):
+            pages = (token_pages(self.client, f"/rest/api/{self.api}/search/jql", items="issues", body=body) if self.pusher.cloud
+                     else offset_pages(self.client, "/rest/api/2/search", items="issues", body=_dc_search(body), page_size=100))
+            async for page in pages:
                 for issue in page:
                     fields = issue.get("fields") or {}
                     prop = (issue.get("properties") or {}).get(PROPERTY_KEY) or {}
@@ -367,7 +369,7 @@ class _Run:
         self.save(a.record.external_id, issue_id, key, {**prop, "hash": None, "status": None} if follow else prop)
         if follow:
             try:
-                ids = await self.follow_ups(replace(a, remote=remote), None)
+                ids = await self.follow_ups(replace(a, remote=remote), None, created=True)
                 self.save_property(a.record.external_id, issue_id, key, a.new_property(ids))
                 await self.write_property(issue_id, a.new_property(ids))
             except JirasyncError as exc:
@@ -394,7 +396,7 @@ class _Run:
                 await self.client.put(f"/rest/api/{self.api}/issue/{a.remote.issue_id}", json=body)
             ids: dict[str, int] = {}
             if not only_fields:
-                ids = await self.follow_ups(a, a.remote.status)
+                ids = await self.follow_ups(a, a.remote.status or (a.remote.prop or {}).get("status"))
                 await self.write_property(a.remote.issue_id, a.new_property(ids))
             self.save_property(a.record.external_id, a.remote.issue_id, a.remote.key, a.new_property(ids))
         except JirasyncError as exc:
@@ -404,12 +406,17 @@ class _Run:
         outcome: Outcome = "transitioned" if only_status else "updated"
         self.ok(RecordResult(a.record.external_id, outcome, a.remote.key, changed=a.fields))
 
-    async def follow_ups(self, a: Action, status: str | None) -> dict[str, int]:
+    async def follow_ups(self, a: Action, status: str | None, created: bool = False) -> dict[str, int]:
         """Transitions, then comments; answers the Jira ids of the comments added."""
         assert a.remote is not None
         if a.transition_to is not None:
             wf = self.pusher.workflow
-            await reach(self.client, self.api, str(a.remote.issue_id), status, a.transition_to, wf)
+            issue = str(a.remote.issue_id)
+            if created:  # every new issue starts where the first one did
+                if wf.initial is None:
+                    wf.initial = await status_of(self.client, self.api, issue)
+                status = wf.initial
+            await reach(self.client, self.api, issue, status, a.transition_to, wf)
         ids: dict[str, int] = {}
         bodies = {c.external_id: c.body_md for c in a.record.comments}
         meta = await self.createmeta()
@@ -471,6 +478,11 @@ class _Run:
             return
         self.pusher.repo.forget(r.external_id)
         self.ok(RecordResult(r.external_id, "deleted", remote.key))
+
+
+def _dc_search(body: dict[str, Any]) -> dict[str, Any]:
+    """Data Center searches with ``/rest/api/2/search`` (startAt paging; its index is updated with the write)."""
+    return {"jql": body["jql"], "fields": body["fields"], "properties": body["properties"]}
 
 
 def _known(a: Action) -> set[int]:

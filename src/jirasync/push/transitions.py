@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jirasync.client import JiraClient
-from jirasync.exceptions import ConfigError, RetriableError
+from jirasync.exceptions import BadRequest, ConfigError, RetriableError
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Transition:
 @dataclass
 class Workflow:
     edges: dict[str, list[Transition]] = field(default_factory=dict)  # status (casefolded) → transitions
+    initial: str | None = None  # the status created issues start in
 
     def route(self, start: str, target: str) -> list[Transition] | None:
         """The shortest known path to ``target``, else to the nearest unexplored status."""
@@ -70,21 +71,39 @@ def required_fields(t: Transition) -> dict[str, Any]:
     return out
 
 
+async def status_of(client: JiraClient, api: int, issue: str) -> str:
+    got = await client.get(f"/rest/api/{api}/issue/{issue}", params={"fields": "status"})
+    return str(((got or {}).get("fields") or {}).get("status", {}).get("name", ""))
+
+
+async def transitions_of(client: JiraClient, api: int, issue: str, status: str, workflow: Workflow) -> list[Transition]:
+    data = await client.get(f"/rest/api/{api}/issue/{issue}/transitions", params={"expand": "transitions.fields"})
+    workflow.edges[status.casefold()] = found = _parse(data or {})
+    return found
+
+
 async def reach(client: JiraClient, api: int, issue: str, current: str | None, target: str, workflow: Workflow,
                 max_steps: int = 10) -> list[str]:
-    """Move ``issue`` to ``target``; answers the statuses it passed through (``[]`` if already there)."""
-    path = [current or "?"]
+    """Move ``issue`` to ``target``; answers the statuses it passed through (``[]`` if already there).
+
+    ``current`` is what we believe the status is (``None``: ask). Known parts of the workflow are
+    used without asking again; a refused transition (the issue was elsewhere, or the workflow
+    changed) makes it read the status and that status's transitions afresh."""
+    if current is None:
+        current = await status_of(client, api, issue)
+    path = [current]
+    fresh: set[str] = set()
     for _ in range(max_steps):
-        data = await client.get(f"/rest/api/{api}/issue/{issue}/transitions", params={"expand": "transitions.fields"})
-        transitions = _parse(data or {})
-        if current is None:  # status unknown: learn it from where the transitions start? ask the issue
-            got = await client.get(f"/rest/api/{api}/issue/{issue}", params={"fields": "status"})
-            current = str(((got or {}).get("fields") or {}).get("status", {}).get("name", ""))
-            path = [current]
         if current.casefold() == target.casefold():
             return path[1:]
-        workflow.edges[current.casefold()] = transitions
+        if current.casefold() not in workflow.edges:
+            await transitions_of(client, api, issue, current, workflow)
+            fresh.add(current.casefold())
         route = workflow.route(current, target)
+        if not route and current.casefold() not in fresh:
+            await transitions_of(client, api, issue, current, workflow)
+            fresh.add(current.casefold())
+            route = workflow.route(current, target)
         if not route:
             break
         step = route[0]
@@ -92,7 +111,16 @@ async def reach(client: JiraClient, api: int, issue: str, current: str | None, t
         extra = required_fields(step)
         if extra:
             body["fields"] = extra
-        await _transition(client, api, issue, body, step.to)
+        try:
+            await _transition(client, api, issue, body, step.to)
+        except BadRequest:
+            if current.casefold() in fresh:
+                raise
+            current = await status_of(client, api, issue)  # we were wrong about where it is: look
+            await transitions_of(client, api, issue, current, workflow)
+            fresh.add(current.casefold())
+            path.append(current)
+            continue
         current = step.to
         path.append(current)
     raise ConfigError("status", f"{target!r} cannot be reached (tried: {' → '.join(path)})",
@@ -105,6 +133,5 @@ async def _transition(client: JiraClient, api: int, issue: str, body: dict[str, 
     try:
         await client.post(path, json=body)
     except RetriableError:
-        got = await client.get(f"/rest/api/{api}/issue/{issue}", params={"fields": "status"})
-        if str(((got or {}).get("fields") or {}).get("status", {}).get("name", "")).casefold() != to.casefold():
+        if (await status_of(client, api, issue)).casefold() != to.casefold():
             await client.post(path, json=body)
