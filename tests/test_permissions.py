@@ -341,3 +341,21 @@ def test_generated_site_keeps_outsiders_out(cloud: EmulatorServer) -> None:
     issue, reporter = next((i, u) for i, u in reporters if u.active and u.api_token)
     with httpx.Client(base_url=cloud.url, headers=basic(reporter.email, reporter.api_token), timeout=30) as c:
         assert c.get(f"/rest/api/3/issue/{issue.key}", params={"fields": "summary"}).status_code == 200
+
+
+def test_security_level_members_are_listed_for_admins_only(cloud: EmulatorServer) -> None:
+    admin = basic("admin@example.com", "emulator-token")
+    r = httpx.get(f"{cloud.url}/rest/api/3/issuesecurityschemes/level/member", headers=admin, params={"maxResults": 100})
+    assert r.status_code == 200
+    page = r.json()
+    levels = {lv.id: lv for s in cloud.backend.state.security_schemes.values() for lv in s.levels}
+    assert page["total"] == sum(len(lv.members) for lv in levels.values()) and page["isLast"]
+    assert {m["issueSecurityLevelId"] for m in page["values"]} == {lid for lid, lv in levels.items() if lv.members}
+    assert all(m["holder"]["type"] for m in page["values"])
+    one = next(iter(levels))
+    only = httpx.get(f"{cloud.url}/rest/api/3/issuesecurityschemes/level/member", headers=admin, params={"levelId": one}).json()
+    assert {m["issueSecurityLevelId"] for m in only["values"]} == {one}
+    user = next(u for u in cloud.backend.state.users.values() if u.active and u.email != "admin@example.com"
+                and not cloud.backend.perms.is_admin(u) and u.api_token)
+    denied = httpx.get(f"{cloud.url}/rest/api/3/issuesecurityschemes/level/member", headers=basic(user.email, user.api_token))
+    assert denied.status_code == 403

@@ -323,6 +323,31 @@ def security_schemes(req: JiraRequest) -> dict[str, Any]:
     return {"issueSecuritySchemes": [security_scheme_json(req, s) for s in schemes]}
 
 
+def security_level_members(req: JiraRequest) -> dict[str, Any]:
+    """Cloud ``GET issuesecurityschemes/level/member``: who belongs to each level (admin only),
+    filtered by member ``id``, ``schemeId`` and ``levelId``. Member ids are ``<level id>0<index>``."""
+    m.require_global(req.backend.perms, req.caller.user, "ADMINISTER")
+    ids, schemes, levels = set(req.q_list("id")), set(req.q_list("schemeId")), set(req.q_list("levelId"))
+    members: list[dict[str, Any]] = []
+    for scheme in sorted(req.state.security_schemes.values(), key=lambda x: x.id):
+        if schemes and str(scheme.id) not in schemes:
+            continue
+        for level in scheme.levels:
+            if levels and level.id not in levels:
+                continue
+            for index, (kind, param) in enumerate(level.members):
+                member_id = f"{level.id}0{index}"
+                if ids and member_id not in ids:
+                    continue
+                grant = Grant(int(member_id), "", kind, param)
+                members.append({"id": member_id, "issueSecurityLevelId": level.id,
+                                "issueSecuritySchemeId": str(scheme.id), "holder": holder(req, grant)})
+    start, size = req.q_int("startAt", 0, 0), req.q_int("maxResults", 50, 1, 100)
+    chunk, _ = m.page(members, start, size)
+    params = {k: v for k, v in (("schemeId", ",".join(sorted(schemes))), ("levelId", ",".join(sorted(levels)))) if v}
+    return page_bean(req, chunk, start, size, len(members), "issuesecurityschemes/level/member", params)
+
+
 def project_security_scheme(req: JiraRequest) -> dict[str, Any]:
     project = m.administrable_project(req.state, req.backend.perms, req.caller.user, req.p("projectKeyOrId"), 403)
     return security_scheme_json(req, m.project_security_scheme(req.state, project))

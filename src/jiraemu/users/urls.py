@@ -26,6 +26,7 @@ ROUTES = [
     Route("GET", "/rest/api/{v}/project/{projectKeyOrId}/permissionscheme", h.project_permission_scheme),
     Route("GET", "/rest/api/{v}/project/{projectKeyOrId}/securitylevel", h.project_security_levels, anonymous=True),
     Route("GET", "/rest/api/{v}/issuesecurityschemes", h.security_schemes),
+    Route("GET", "/rest/api/{v}/issuesecurityschemes/level/member", h.security_level_members, flavors=("cloud",)),
     Route("GET", "/rest/api/{v}/project/{projectKeyOrId}/issuesecuritylevelscheme", h.project_security_scheme),
     Route("GET", "/rest/api/{v}/mypermissions", h.my_permissions, anonymous=True),
     Route("GET", "/rest/api/{v}/permissions", h.all_permissions, anonymous=True),
