@@ -397,3 +397,22 @@ def test_a_lost_create_is_found_before_it_is_sent_again(emulator: Callable[..., 
     labels = sorted(lab for i in issues for lab in i["fields"]["labels"])
     assert labels == sorted(set(labels)) and len(issues) == len(created)
     assert time.monotonic() - started < 60
+
+
+def test_data_center_gets_wiki_markup_and_the_same_exactly_once(emulator: Callable[..., EmulatorServer], home: Path) -> None:
+    emu = emulator(flavor="datacenter")
+    conns = Connections.open(home=str(home))
+    conn, _ = asyncio.run(conns.add("jira", emu.url, Credentials.pat(Secret("emulator-pat"))))
+    assert conn is not None and conn.api_version == 2
+    records = [PushRecord(f"dc{n}", {"summary": f"dc {n}", "priority": "Low"}, "Some **bold** text", "Done",
+                          (PushComment("k", "a *note*"),)) for n in range(3)]
+    report, _ = push(conns, records)
+    assert report.counts == {"created": 3}, report.failed
+    report, _ = push(conns, records)
+    assert report.counts == {"unchanged": 3} and report.requests == 0
+    with httpx.Client(base_url=emu.url, headers={"Authorization": "Bearer emulator-pat"}) as c:
+        body = {"jql": 'project = SEC AND labels = "t-eid-dc0"', "fields": ["description", "status", "comment"]}
+        (issue,) = c.post("/rest/api/2/search", json=body).json()["issues"]
+    f = issue["fields"]
+    assert f["description"] == "Some *bold* text" and f["status"]["name"] == "Done"
+    assert [x["body"] for x in f["comment"]["comments"]] == ["a _note_"]

@@ -9,7 +9,8 @@
 3. **Claim** every id about to be created in the store (a ``pending`` row under a primary key):
    a second pusher sharing the store waits for the first instead of creating a duplicate. An
    expired claim (its process died) is taken over only after Jira was searched again over the
-   whole index lag.
+   whole index lag. Updates claim the mapped row the same way and are planned again against the
+   property as it is once claimed, so two pushers never interleave writes to one issue.
 4. **Create** in bulk (``POST /issue/bulk``, ≤ 50) with the label and the ``jirasync.push``
    property in the same request. A create whose answer is lost (reset, timeout, 5xx) may or may
    not have happened: the labels are searched, polling with backoff for up to ``settle_s`` (the
