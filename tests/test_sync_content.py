@@ -632,6 +632,14 @@ def test_generated_adf_converts_and_keeps_every_word(adf: dict[str, Any]) -> Non
     assert not missing_words(text_of_adf(adf), text_of_adf(markdown_to_adf(md)))
 
 
+@FAST
+@given(ADF_DOCS)
+def test_generated_adf_written_as_wiki_keeps_every_word(adf: dict[str, Any]) -> None:
+    wiki = adf_to_wiki(adf)
+    source = re.sub(r"@\S+", "", text_of_adf(adf))  # wiki mentions carry ids, not names
+    assert _in_order(source, text_of_wiki(wiki)), wiki
+
+
 def _normalized(text: str) -> str:
     return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
 

@@ -39,6 +39,7 @@ DELIM_MARKS: dict[str, Node] = {
     "??": {"type": "em"},
 }
 _SPECIAL = re.compile(r"\\|\{|\[|!|[*_+\-^~]|\?\?|[:;(]|https?://|ftp://|&#")
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
 _ENTITY = re.compile(r"&#(\d{1,7}|[xX][0-9a-fA-F]{1,6});")
 _URL = re.compile(r"(?:https?|ftp)://[^\s\[\]|<>\"{}]+")
@@ -453,7 +454,7 @@ def _spaced(s: str, start: int, end: int) -> bool:
 
 
 def _link(inner: str) -> list[Node] | None:
-    parts = inner.split("|")
+    parts = _UNESCAPED_PIPE.split(inner)
     if len(parts) == 1:
         target = inner.strip()
         if target.startswith("~"):
