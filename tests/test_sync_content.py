@@ -615,7 +615,7 @@ def _list(draw: st.DrawFn, depth: int, kind: str) -> dict[str, Any]:
 
 ADF_DOCS = blocks().map(lambda b: doc(*b))
 SIMPLE_DOCS = blocks(simple=True).map(lambda b: doc(*b))
-FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -624,7 +624,7 @@ def test_generated_documents_are_schema_valid(adf: dict[str, Any]) -> None:
     assert_valid(adf)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ADF_DOCS)
 def test_generated_adf_converts_and_keeps_every_word(adf: dict[str, Any]) -> None:
     md = adf_to_markdown(adf, CTX)

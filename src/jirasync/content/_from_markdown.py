@@ -103,6 +103,8 @@ class _Builder:
             self.push(opener(t), enter=True)
         elif kind == "inline":
             inline = _inline(t.children or [])
+            if self.stack[-1]["type"] == "paragraph" and t.content.startswith("["):
+                self.stack[-1]["_raw"] = t.content  # tells "[ ] task" from an escaped "\[ \]"
             if self.stack[-1]["type"] in ("tableCell", "tableHeader"):
                 self.push({"type": "paragraph", "content": inline})
             else:
@@ -292,6 +294,7 @@ def _finish(node: Node, parent: str | None, ids: Any) -> Node:
         node = _as_panel(node) or node
     kind = node["type"]
     if kind in ("paragraph", "heading", "codeBlock", "taskItem", "decisionItem", "rule"):
+        node.pop("_raw", None)
         return node
     if kind in ("bulletList", "orderedList", "table", "tableRow"):
         node["content"] = [_finish(c, kind, ids) for c in node.get("content", [])]
@@ -374,7 +377,7 @@ def _as_tasks(node: Node, ids: Any) -> Node | None:
         if not first or first.get("type") != "text" or first.get("marks"):
             return None
         m = _TASK.match(first["text"])
-        if m is None:
+        if m is None or not _TASK.match(item["content"][0].get("_raw", "")):
             return None
         states.append("DONE" if m.group(1) in "xX" else "TODO")
     tasks: list[Node] = []
