@@ -416,3 +416,38 @@ def test_data_center_gets_wiki_markup_and_the_same_exactly_once(emulator: Callab
     f = issue["fields"]
     assert f["description"] == "Some *bold* text" and f["status"]["name"] == "Done"
     assert [x["body"] for x in f["comment"]["comments"]] == ["a _note_"]
+
+
+def test_csv_input_delete_missing_and_retry_failed_from_the_cli(emulator: Callable[..., EmulatorServer], home: Path, tmp_path: Path) -> None:
+    emu = emulator()
+    connect(home, emu).store.close()
+    path = tmp_path / "tickets.csv"
+    path.write_text("key,title,sev\nT-1,First,high\nT-2,Second,low\nT-3,Third,urgent\n")
+    args = ["--input", str(path), "-c", "jira", "-p", "SEC", "--external-id", "key", "--map", "summary=title",
+            "--map", "priority=sev:high=High,low=Low", "--prefix", "csv", "--json"]
+    out, err = cli_in_process(home, *args)
+    report = json.loads(out)
+    assert report["counts"] == {"created": 2, "failed": 1}, err
+    (failed,) = [r for r in report["results"] if r["outcome"] == "failed"]
+    assert failed["external_id"] == "T-3" and "'urgent' is not allowed" in failed["detail"]
+    out, _ = cli_in_process(home, "-c", "jira", "-p", "SEC", "--prefix", "csv", "--retry-failed", "--json")
+    assert json.loads(out)["counts"] == {"failed": 1}
+    path.write_text("key,title,sev\nT-1,First,high\n")
+    out, err = cli_in_process(home, *args, "--delete-missing")
+    assert json.loads(out)["counts"] == {"unchanged": 1, "deleted": 1}, err
+    assert [i["fields"]["summary"] for i in owned(emu, "csv")] == ["First"]
+
+
+def test_a_duplicate_made_outside_the_store_is_reported_and_the_oldest_used(emulator: Callable[..., EmulatorServer], home: Path) -> None:
+    emu = emulator()
+    conns = connect(home, emu)
+    push(conns, [PushRecord("dup", {"summary": "one"})])
+    with jira(emu) as c:  # another pusher, with its own store, made a second issue for the same id
+        made = c.post("/rest/api/3/issue", json={"fields": {"project": {"key": "SEC"}, "issuetype": {"name": "Bug"},
+                                                           "summary": "two", "labels": [eid_label("t", "dup")]}})
+        assert made.status_code == 201, made.text
+    options = PushOptions(settle_s=1.0, verify=True)
+    report = asyncio.run(Pusher(conns, "jira", "SEC", "Bug", "t", options).upsert([PushRecord("dup", {"summary": "one"})]))
+    (result,) = report.results
+    first = min(owned(emu, "t"), key=lambda i: int(i["id"]))
+    assert result.key == first["key"] and "its label is on" in result.detail and made.json()["key"] in result.detail

@@ -78,6 +78,7 @@ class _Run:
     meta_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     done: set[str] = field(default_factory=set)
     saves: dict[str, tuple[str, int, str, dict[str, Any]]] = field(default_factory=dict)
+    duplicates: dict[str, str] = field(default_factory=dict)
 
     def save(self, external_id: str, issue_id: int, key: str, prop: dict[str, Any]) -> None:
         """Buffered: a store commit costs milliseconds, so they are written a batch at a time (a crash
@@ -104,6 +105,8 @@ class _Run:
             return self.meta
 
     def ok(self, result: RecordResult) -> None:
+        if result.external_id in self.duplicates:  # said on the record, not only in the log
+            result = replace(result, detail="; ".join(filter(None, [result.detail, self.duplicates[result.external_id]])))
         self.report.add(result)
         self.done.add(result.external_id)
 
@@ -177,8 +180,9 @@ class _Run:
         """The issue that carries the label (the oldest when there are duplicates), recorded in the store."""
         remote = min(found, key=lambda x: x.issue_id)
         if len({f.issue_id for f in found}) > 1:
-            log.warning("external id %s is on %d issues (%s); using %s", external_id, len(found),
-                        ", ".join(sorted({f.key for f in found})), remote.key)
+            keys = ", ".join(sorted({f.key for f in found}))
+            log.warning("external id %s is on %d issues (%s); using %s", external_id, len(found), keys, remote.key)
+            self.duplicates[external_id] = f"its label is on {keys} (written outside this store?); using {remote.key}"
         if remote.prop.get("externalId") == external_id:
             self.save(external_id, remote.issue_id, remote.key, remote.prop)
         return remote
