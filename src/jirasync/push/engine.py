@@ -79,6 +79,7 @@ class _Run:
     done: set[str] = field(default_factory=set)
     saves: dict[str, tuple[str, int, str, dict[str, Any]]] = field(default_factory=dict)
     duplicates: dict[str, str] = field(default_factory=dict)
+    uncertain: set[str] = field(default_factory=set)  # creates sent whose outcome is still unknown
 
     def save(self, external_id: str, issue_id: int, key: str, prop: dict[str, Any]) -> None:
         """Buffered: a store commit costs milliseconds, so they are written a batch at a time (a crash
@@ -327,12 +328,14 @@ class _Run:
                 created = list(got.get("issues") or [])
                 failed = {int(e.get("failedElementNumber", -1)): e for e in got.get("errors") or []}
         except RetriableError as exc:
+            self.uncertain |= {a.record.external_id for a, _ in chunk}
             await self.reconcile(chunk, attempt, exc)
             return
         except BadRequest as exc:
             if len(chunk) == 1:
                 self.fail(chunk[0][0].record, exc)
-                self.pusher.repo.release([chunk[0][0].record.external_id], self.pusher.owner)
+                if chunk[0][0].record.external_id not in self.uncertain:  # an earlier attempt may have worked
+                    self.pusher.repo.release([chunk[0][0].record.external_id], self.pusher.owner)
                 return
             await asyncio.gather(*(self.create_chunk([item], attempt) for item in chunk))  # learn each one's error
             return
@@ -361,13 +364,13 @@ class _Run:
         if not again:
             return
         if attempt >= CREATE_ATTEMPTS:
-            for a, _ in again:
+            for a, _ in again:  # the claim stays, marked uncertain: the next run searches before it creates
                 self.fail(a.record, exc)
-                self.pusher.repo.release([a.record.external_id], self.pusher.owner)
             return
         await self.create_chunk(again, attempt + 1)
 
     async def after_create(self, a: Action, issue_id: int, key: str) -> None:
+        self.uncertain.discard(a.record.external_id)
         remote = Remote(issue_id, key, None, {})
         prop = a.new_property()
         follow = a.record.status is not None or bool(a.record.comments)
@@ -539,6 +542,7 @@ class Pusher:
                 await work(run)
             finally:
                 run.flush()
+                self.repo.mark_uncertain(run.uncertain, self.owner)
                 self.repo.release_all(self.owner)
                 report.requests = client.stats.requests
         if not dry_run and run.done:

@@ -161,6 +161,14 @@ class PushRepo:
                 s.execute(delete(PushMapRow).where(self._key(), PushMapRow.external_id.in_(chunk),
                                                    PushMapRow.state == PENDING, PushMapRow.owner == owner))
 
+    def mark_uncertain(self, external_ids: Iterable[str], owner: str) -> None:
+        """Creates whose outcome is unknown (answer lost, not found yet): keep the claim but let it
+        expire at once, so the next run searches Jira over the whole index lag before creating."""
+        with self.store.session() as s:
+            for chunk in _chunks(list(external_ids)):
+                s.execute(update(PushMapRow).where(self._key(), PushMapRow.external_id.in_(chunk), PushMapRow.state == PENDING,
+                                                   PushMapRow.owner == owner).values(owner="uncertain", claimed_ms=0))
+
     def release_all(self, owner: str) -> None:
         """Drop every claim ``owner`` still holds (its run is over: nothing more will be created)."""
         with self.store.session() as s:
