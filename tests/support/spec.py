@@ -79,6 +79,7 @@ DC_LISTS = (
     "/api/2/project/{projectIdOrKey}/versions",
     "/api/2/project/{projectIdOrKey}/statuses",
     "/api/2/user/search",  # a JSON array of users (pycontribs `search_users` iterates it)
+    "/api/2/role",  # a JSON array of project roles (Jira Server REST docs' example is a list)
 )
 
 
