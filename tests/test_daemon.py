@@ -111,3 +111,17 @@ def test_daemon_once_from_the_cli(emulator: Callable[..., EmulatorServer], tmp_p
                          timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     assert "acme: ok" in out.stdout and "next in 60 min" in out.stdout
+
+
+def test_manual_sync_refuses_while_a_run_holds_the_lock(emulator: Callable[..., EmulatorServer], tmp_path: Path) -> None:
+    dc = emulator(flavor="datacenter", projects=1, issues=5)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JIRA_", "JIRASYNC_"))}
+    env.update({"JIRASYNC_HOME": str(tmp_path / "h"), "JIRA_API_TOKEN": "emulator-pat"})
+    subprocess.run([sys.executable, "-m", "jirasync", "connect", "acme", "--url", dc.url, "--auth", "pat"],
+                   env=env, check=True, capture_output=True)
+    conns = Connections.open(home=str(tmp_path / "h"))
+    with RunLock(conns, "acme"):
+        out = subprocess.run([sys.executable, "-m", "jirasync", "sync", "--connection", "acme"], env=env,
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 2 and "already running" in out.stderr
+    conns.store.close()

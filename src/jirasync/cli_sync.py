@@ -10,7 +10,8 @@ import typer
 
 from jirasync import cli
 from jirasync.client import ClientOptions
-from jirasync.exceptions import ConfigError
+from jirasync.daemon import RunLock
+from jirasync.exceptions import ConfigError, JirasyncError
 from jirasync.sync import Syncer, SyncSummary
 from jirasync.sync.progress import RichProgress, summary_table
 
@@ -36,15 +37,21 @@ def sync(
     name = cli.run(lambda: _pick_connection(connection))
     conns = cli.open_connections()
     syncer = Syncer(conns, name, options=ClientOptions(verify=cli.state.ca_bundle or True))
-    if as_json:
-        summary: SyncSummary = cli.run(lambda: syncer.run(full=full, projects=project or None))
-        cli.out.print_json(json.dumps(summary.as_dict()))
-    else:
-        with RichProgress(cli.err) as bars:
-            summary = cli.run(lambda: syncer.run(full=full, projects=project or None, progress=bars))
-        cli.out.print(summary_table(summary))
-        for error in summary.errors:
-            cli.err.print(f"[yellow]skipped:[/yellow] {error}", markup=True)
+    lock = RunLock(conns, name)  # one run per connection at a time, the daemon's included
+    if not lock.acquire():
+        cli.fail(JirasyncError(f"a sync of {name} is already running", fix="wait for it to finish"))
+    try:
+        if as_json:
+            summary: SyncSummary = cli.run(lambda: syncer.run(full=full, projects=project or None))
+            cli.out.print_json(json.dumps(summary.as_dict()))
+        else:
+            with RichProgress(cli.err) as bars:
+                summary = cli.run(lambda: syncer.run(full=full, projects=project or None, progress=bars))
+            cli.out.print(summary_table(summary))
+            for error in summary.errors:
+                cli.err.print(f"[yellow]skipped:[/yellow] {error}", markup=True)
+    finally:
+        lock.release()
     if summary.status != "ok":
         raise typer.Exit(1)
 
