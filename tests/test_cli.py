@@ -172,3 +172,20 @@ def test_every_command_is_documented(command: str) -> None:
     assert f"jirasync {command}" in docs
     out = CliRunner().invoke(app, [*command.split(), "--help"])
     assert out.exit_code == 0 and "Usage" in out.output
+
+
+def test_configure_filters_then_sync_only_that_project(emulator: Any, tmp_path: Path) -> None:
+    dc = emulator(flavor="datacenter", projects=2, issues=20)
+    home = tmp_path / "home"
+    env = {"JIRA_API_TOKEN": "emulator-pat"}
+    assert jirasync(home, "connect", "dc", "--url", dc.url, "--auth", "pat", env=env).returncode == 0
+    first = sorted(dc.backend.state.projects.values(), key=lambda p: p.id)[0].key
+    bad = jirasync(home, "connections", "configure", "dc", "--created-after", "last week")
+    assert bad.returncode == 2 and "created_after" in bad.stderr and "YYYY-MM-DD" in bad.stderr
+    r = jirasync(home, "connections", "configure", "dc", "--project", first.lower(), "--interval", "15", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"filters": {"projects": [first]}, "interval_minutes": 15.0}
+    synced = jirasync(home, "sync", "--connection", "dc", "--json", timeout=180)
+    assert synced.returncode == 0, synced.stderr
+    summary = json.loads(synced.stdout)
+    assert {p["key"] for p in summary["projects"]} == {first}

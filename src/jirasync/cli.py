@@ -351,6 +351,40 @@ def rotate(
 
 
 @connections_app.command()
+def configure(
+    name: str,
+    project: Annotated[list[str] | None, typer.Option("--project", help="Sync only these project keys (repeatable); without any, every visible project, new ones included.")] = None,
+    exclude_project: Annotated[list[str] | None, typer.Option("--exclude-project", help="Never sync these project keys (repeatable).")] = None,
+    pause: Annotated[list[str] | None, typer.Option("--pause", help="Pause these projects (repeatable); --resume-all clears.")] = None,
+    resume_all: Annotated[bool, typer.Option("--resume-all", help="Un-pause every project.")] = False,
+    created_after: Annotated[str | None, typer.Option("--created-after", help="Only issues created on/after YYYY-MM-DD (user's zone).")] = None,
+    created_before: Annotated[str | None, typer.Option("--created-before", help="Only issues created before YYYY-MM-DD.")] = None,
+    updated_after: Annotated[str | None, typer.Option("--updated-after", help="Only issues updated on/after YYYY-MM-DD.")] = None,
+    updated_before: Annotated[str | None, typer.Option("--updated-before", help="Only issues updated before YYYY-MM-DD.")] = None,
+    jql: Annotated[str | None, typer.Option("--jql", help="An extra JQL clause ANDed to every search.")] = None,
+    interval: Annotated[float | None, typer.Option("--interval", help="Minutes between the daemon's runs of this connection.")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Drop every filter first.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set what `jirasync sync` copies (filters) and how often the daemon runs it; a filter change makes the next sync full."""
+    conns = open_connections()
+    filters: dict[str, Any] = {}
+    for key, value in (("projects", project), ("exclude_projects", exclude_project), ("paused", pause),
+                       ("created_after", created_after), ("created_before", created_before),
+                       ("updated_after", updated_after), ("updated_before", updated_before), ("jql", jql)):
+        if value:
+            filters[key] = value
+    if resume_all:
+        filters["paused"] = None
+    conn = run(lambda: conns.configure(name, filters=filters, interval_minutes=interval, reset_filters=reset))
+    options = {"filters": conn.options.get("filters", {}), "interval_minutes": conn.options.get("interval_minutes")}
+    if as_json:
+        out.print_json(json.dumps(options))
+    else:
+        out.print(f"{name}: {json.dumps(options)}")
+
+
+@connections_app.command()
 def remove(name: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False) -> None:
     """Remove a connection and its stored secrets."""
     conns = open_connections()

@@ -34,6 +34,8 @@ from jirasync.store import ConnectionRow, Store
 from jirasync.vault import Secret, Vault, load_key
 
 NAME_RULE = "letters, digits, '-', '_' and '.', up to 100 characters"
+DATE_FILTERS = frozenset({"created_after", "created_before", "updated_after", "updated_before"})
+FILTER_KEYS = frozenset({"projects", "exclude_projects", "paused", "jql"}) | DATE_FILTERS
 
 
 @dataclass(frozen=True)
@@ -349,6 +351,38 @@ class Connections:
                 row.token_expires_on = token_expires_on
                 self._apply_identity(row, report)
         return report
+
+    def configure(self, name: str, *, filters: dict[str, Any] | None = None, interval_minutes: float | None = None,
+                  reset_filters: bool = False) -> Connection:
+        """Change a connection's sync options: ``filters`` (merged key by key; a ``None`` value removes
+        the key) and the daemon's ``interval_minutes``. Validated before anything is stored."""
+        for key, value in (filters or {}).items():
+            if key not in FILTER_KEYS:
+                raise ConfigError(key, "is not a sync filter", fix=f"use one of: {', '.join(sorted(FILTER_KEYS))}")
+            if key in DATE_FILTERS and value is not None:
+                try:
+                    date.fromisoformat(str(value))
+                except ValueError:
+                    raise ConfigError(key, f"{value!r} is not a date", fix="use YYYY-MM-DD") from None
+        if interval_minutes is not None and interval_minutes <= 0:
+            raise ConfigError("interval", "must be a positive number of minutes", fix="e.g. --interval 30")
+        with self.store.session() as s:
+            row = s.scalar(select(ConnectionRow).where(ConnectionRow.name == name))
+            if row is None:
+                raise ConnectionNotFound(name)
+            options = dict(row.options or {})
+            current = {} if reset_filters else dict(options.get("filters") or {})
+            for key, value in (filters or {}).items():
+                if value in (None, [], ""):
+                    current.pop(key, None)
+                else:
+                    current[key] = [v.upper() for v in value] if isinstance(value, list) else value
+            options["filters"] = current
+            if interval_minutes is not None:
+                options["interval_minutes"] = interval_minutes
+            row.options = options
+            row.updated_at = datetime.now(UTC)
+        return self.get(name)
 
     def remove(self, name: str) -> None:
         with self.store.session() as s:
