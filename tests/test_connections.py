@@ -288,3 +288,14 @@ def test_server_versions_below_7_13_are_refused(emulator: Callable[..., Emulator
     assert (conn is not None) is ok
     if not ok:
         assert report.items[-1].name == "version" and "7.13" in report.items[-1].detail
+
+
+def test_self_signed_site_needs_the_ca_bundle(emulator: Callable[..., EmulatorServer], conns: Connections, tmp_path: Path) -> None:
+    from jirasync.client import ClientOptions
+
+    emu = emulator(tls=True, tls_dir=str(tmp_path / "tls"))
+    creds = Credentials.api_token("admin@example.com", ADMIN_TOKEN)
+    conn, report = asyncio.run(conns.add("t", emu.url, creds))
+    assert conn is None and "--ca-bundle" in (report.items[0].fix or "")
+    conn, report = asyncio.run(conns.add("t", emu.url, creds, options=ClientOptions(verify=str(tmp_path / "tls" / "cert.pem"))))
+    assert conn is not None and report.ok

@@ -144,7 +144,11 @@ async def _server_info(report: CheckReport, url: str, options: ClientOptions) ->
         try:
             info = await anon.get("/rest/api/2/serverInfo")
         except NetworkError as err:
-            report.add("reachable", False, err.message, "check the URL, DNS, proxy/VPN and that Jira is running")
+            if "CERTIFICATE_VERIFY_FAILED" in err.message:
+                report.add("reachable", False, "the site's TLS certificate is not trusted (self-signed or a private CA)",
+                           "pass --ca-bundle FILE with the CA certificate (PEM) that signed it")
+            else:
+                report.add("reachable", False, err.message, "check the URL, DNS, proxy/VPN and that Jira is running")
             return None
         except JiraError as err:
             origin = _origin(url)

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import random
 import re
+import socket
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -101,6 +102,10 @@ class JiraClient:
         self._paused_until = 0.0  # quota pause: the whole connection
         self._slow: dict[str, float] = {}  # burst pause per endpoint template
         limits = httpx.Limits(max_connections=self.options.concurrency, max_keepalive_connections=self.options.concurrency)
+        if transport is None:  # small requests must not wait for Nagle's algorithm (halves serial write time)
+            transport = httpx.AsyncHTTPTransport(
+                verify=self.options.verify, limits=limits, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+            )
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=auth,
