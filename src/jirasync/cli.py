@@ -364,6 +364,8 @@ def configure(
     jql: Annotated[str | None, typer.Option("--jql", help="An extra JQL clause ANDed to every search.")] = None,
     interval: Annotated[float | None, typer.Option("--interval", help="Minutes between the daemon's runs of this connection.")] = None,
     reset: Annotated[bool, typer.Option("--reset", help="Drop every filter first.")] = False,
+    attachment_content: Annotated[bool | None, typer.Option("--attachment-content/--no-attachment-content", help="Download attachment content into the blob folder.")] = None,
+    attachment_max_mb: Annotated[float | None, typer.Option("--attachment-max-mb", help="Largest attachment to download, in MB (default 10).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Set what `jirasync sync` copies (filters) and how often the daemon runs it; a filter change makes the next sync full."""
@@ -376,8 +378,12 @@ def configure(
             filters[key] = value
     if resume_all:
         filters["paused"] = None
-    conn = run(lambda: conns.configure(name, filters=filters, interval_minutes=interval, reset_filters=reset))
+    max_bytes = int(attachment_max_mb * 1024 * 1024) if attachment_max_mb is not None else None
+    conn = run(lambda: conns.configure(name, filters=filters, interval_minutes=interval, reset_filters=reset,
+                                       attachment_content=attachment_content, attachment_max_bytes=max_bytes))
     options = {"filters": conn.options.get("filters", {}), "interval_minutes": conn.options.get("interval_minutes")}
+    if conn.options.get("attachments"):
+        options["attachments"] = conn.options["attachments"]
     if as_json:
         out.print_json(json.dumps(options))
     else:

@@ -353,7 +353,8 @@ class Connections:
         return report
 
     def configure(self, name: str, *, filters: dict[str, Any] | None = None, interval_minutes: float | None = None,
-                  reset_filters: bool = False) -> Connection:
+                  reset_filters: bool = False, attachment_content: bool | None = None,
+                  attachment_max_bytes: int | None = None) -> Connection:
         """Change a connection's sync options: ``filters`` (merged key by key; a ``None`` value removes
         the key) and the daemon's ``interval_minutes``. Validated before anything is stored."""
         for key, value in (filters or {}).items():
@@ -380,6 +381,15 @@ class Connections:
             options["filters"] = current
             if interval_minutes is not None:
                 options["interval_minutes"] = interval_minutes
+            if attachment_content is not None or attachment_max_bytes is not None:
+                attachments = dict(options.get("attachments") or {})
+                if attachment_content is not None:
+                    attachments["content"] = attachment_content
+                if attachment_max_bytes is not None:
+                    if attachment_max_bytes <= 0:
+                        raise ConfigError("attachment-max-mb", "must be positive", fix="e.g. --attachment-max-mb 10")
+                    attachments["max_bytes"] = attachment_max_bytes
+                options["attachments"] = attachments
             row.options = options
             row.updated_at = datetime.now(UTC)
         return self.get(name)

@@ -45,6 +45,7 @@ from jirasync.records import (
 from jirasync.store import ConnectionRow
 from jirasync.store.repo import SyncRepo
 from jirasync.sync import deletions, issues
+from jirasync.sync.blobs import BlobFolder, ContentPolicy, fetch_contents
 from jirasync.sync.cursor import DEFAULT_OVERLAP, Window
 from jirasync.sync.progress import Progress
 from jirasync.sync.sink import Cursor, commit_page
@@ -214,6 +215,9 @@ class _Run:
         self.users: list[UserRecord] = []
         self.access_digest: str | None = None
         self.access_changed = False
+        self.content = ContentPolicy.from_options(conn.options)
+        settings = syncer.connections.settings
+        self.blobs = BlobFolder(settings.blob_dir) if self.content.enabled and settings is not None else None
 
     # -- the run ---------------------------------------------------------------------------------
     async def execute(self, wanted: list[str] | None) -> None:
@@ -288,6 +292,10 @@ class _Run:
                 if cursor.updated_ms is None or last.updated_ms >= cursor.updated_ms:
                     cursor = Cursor(last.updated_ms, last.id, self.fp)
             await asyncio.to_thread(commit_page, self.repo, p.key, p.id, bundles, cursor, self.at)
+            if self.blobs is not None:  # attachment content, after its metadata is committed
+                _, skipped = await fetch_contents(self.client, self.repo, self.blobs, self.content,
+                                                  [a for b in bundles for a in b.issue.attachments], self.cloud)
+                ps.skipped += skipped
             self.count(ps, fresh, len(records))
             if self.progress is not None:
                 self.progress.advance(p.key, len(items))
