@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if status == 0 and has_command("sync"):
         status = jirasync("sync", "--connection", "demo") or jirasync("sync", "--connection", "demo")
         if status == 0 and has_command("search"):
-            jirasync("search", "login", "--connection", "demo")
+            jirasync("search", "login timeout", "--connection", "demo", "--limit", "5")
     print(f"\ntry it yourself:\n  curl -s -u admin@example.com:emulator-token {server.url}/rest/api/3/myself\n"
           f"  JIRASYNC_HOME={HOME} .venv/bin/jirasync connections test demo --feature push\n"
           f"  curl -s {server.url}/_emulator/stats | head -c 300")
