@@ -16,7 +16,6 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,42 +53,16 @@ from jirasync.store.repo import SyncRepo
 from jirasync.sync import Syncer
 from jirasync.sync.engine import connection_id
 from jirasync.vault import Secret
+from tests.support.databases import fresh_database, pg_unreachable
 
-PG_URL = os.environ.get("JIRASYNC_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 # -- stores on both databases (a PostgreSQL schema of its own per module; a connection per test) ----
 
 
-def _pg_unreachable() -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_URL, connect_timeout=2):
-            return None
-    except Exception as exc:  # any failure means: no server to test against
-        return f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set JIRASYNC_TEST_PG to run these"
 
 
-@contextmanager
-def fresh_database(kind: str, folder: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{folder}/search-{uuid.uuid4().hex[:8]}.db"
-        return
-    why = _pg_unreachable()
-    if why:
-        pytest.skip(why)
-    import psycopg
-
-    schema = f"s_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -547,7 +520,7 @@ def test_query_translation_is_always_valid_fts5() -> None:
 
 def test_migration_goes_down_and_up(tmp_path: Path) -> None:
     for kind in ("sqlite", "postgresql"):
-        if kind == "postgresql" and _pg_unreachable():
+        if kind == "postgresql" and pg_unreachable():
             continue
         with fresh_database(kind, tmp_path) as url:
             s = Store(url)

@@ -10,10 +10,8 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -52,9 +50,9 @@ from jirasync.store import Base, ConnectionRow, Store
 from jirasync.store.models import CommentRow, IssueRow
 from jirasync.store.repo import ENTITY_TABLES, SyncRepo
 from tests.conftest import basic
+from tests.support.databases import fresh_database
+from tests.support.reference import FIXTURES
 
-FIXTURES = Path("/work/shared/reference/fixtures")
-PG_URL = os.environ.get("JIRASYNC_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
@@ -65,35 +63,8 @@ def fixture(name: str) -> Any:
 # -- stores on both databases ---------------------------------------------------------------------
 
 
-def _pg_reachable() -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_URL, connect_timeout=2):
-            return None
-    except Exception as exc:  # any failure means: no server to test against
-        return f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set JIRASYNC_TEST_PG to run these"
 
 
-@contextmanager
-def fresh_database(kind: str, folder: Path) -> Iterator[str]:
-    """A fresh, empty database URL: a SQLite file, or a PostgreSQL schema of its own (dropped after)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder}/jirasync-{uuid.uuid4().hex[:8]}.db"
-        return
-    why = _pg_reachable()
-    if why:
-        pytest.skip(why)
-    import psycopg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -8,7 +8,6 @@ import string
 import time
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -26,8 +25,8 @@ from jirasync.content import (
     text_of_wiki,
     wiki_to_markdown,
 )
+from tests.support.reference import REFERENCE
 
-REFERENCE = Path("/work/shared/reference")
 SCHEMA = json.loads((REFERENCE / "adf" / "adf-schema-v1-full.json").read_text())
 VALIDATOR = jsonschema.Draft4Validator(SCHEMA)
 FIXTURES = REFERENCE / "fixtures"
