@@ -5,8 +5,9 @@ Only ``jirasync.store`` touches sessions; everything else calls its repositories
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoints, no fsync per commit
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA busy_timeout=120000")  # other processes (a second sync, the CLI) wait, not fail
     cursor.close()
 
 
@@ -57,6 +58,8 @@ class Store:
         self.url = url
         self.engine = engine_for(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        sqlite = self.engine.dialect.name == "sqlite"
+        self._turn: AbstractContextManager[Any] = threading.RLock() if sqlite else nullcontext()
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -76,8 +79,11 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction: committed on success, rolled back on any error (no partial writes)."""
-        with self._sessions() as session, session.begin():
+        """A transaction: committed on success, rolled back on any error (no partial writes).
+
+        SQLite has one writer at a time: transactions of this process take turns (threads of one
+        sync commit pages of several projects at once), so none waits out the busy timeout."""
+        with self._turn, self._sessions() as session, session.begin():
             yield session
 
     def close(self) -> None:
