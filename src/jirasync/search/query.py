@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from jirasync.exceptions import ConfigError
 from jirasync.records import epoch_ms
 from jirasync.store.db import Store
-from jirasync.store.models import ConnectionRow, IssueRow, UserRow
+from jirasync.store.models import IssueRow, UserRow
+from jirasync.store.repo import connection_id_of
 
 from . import access, fts
 from .schema import BM25_WEIGHTS, TS_CONFIG, search_docs
@@ -36,11 +37,10 @@ class Hit:
 def connection_id(store: Store, connection: str | int) -> int:
     if isinstance(connection, int):
         return connection
-    with store.session() as s:
-        found = s.scalar(select(ConnectionRow.id).where(ConnectionRow.name == connection))
+    found = connection_id_of(store, connection)
     if found is None:
         raise ConfigError("--connection", f"no connection named {connection!r}", fix="see `jirasync connections list`")
-    return int(found)
+    return found
 
 
 def search(

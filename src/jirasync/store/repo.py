@@ -57,6 +57,7 @@ from jirasync.store.models import (
     ChangelogRow,
     CheckpointRow,
     CommentRow,
+    ConnectionRow,
     FieldRow,
     GroupMemberRow,
     GroupRow,
@@ -589,6 +590,13 @@ class SyncTx(_Ops):
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         yield self._session
+
+
+def connection_id_of(store: Store, name: str) -> int | None:
+    """The store's id of the connection called ``name`` (None when there is none)."""
+    with store.session() as s:
+        found = s.scalar(select(ConnectionRow.id).where(ConnectionRow.name == name))
+    return None if found is None else int(found)
 
 
 class SyncRepo(_Ops):

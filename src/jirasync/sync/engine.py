@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from jirasync.client import ClientOptions, JiraClient
 from jirasync.connections import Connection, Connections
-from jirasync.exceptions import ConfigError, JiraError, RecordError
+from jirasync.exceptions import ConfigError, ConnectionNotFound, JiraError, RecordError
 from jirasync.records import (
     GroupRecord,
     PermissionGrantRecord,
@@ -42,8 +42,7 @@ from jirasync.records import (
     SprintRecord,
     UserRecord,
 )
-from jirasync.store import ConnectionRow
-from jirasync.store.repo import SyncRepo
+from jirasync.store.repo import SyncRepo, connection_id_of
 from jirasync.sync import deletions, issues
 from jirasync.sync.blobs import BlobFolder, ContentPolicy, fetch_contents
 from jirasync.sync.cursor import DEFAULT_OVERLAP, Window
@@ -127,12 +126,10 @@ def filter_jql(filters: dict[str, Any]) -> str | None:
 
 
 def connection_id(connections: Connections, name: str) -> int:
-    with connections.store.session() as s:
-        found = s.scalar(select(ConnectionRow.id).where(ConnectionRow.name == name))
+    found = connection_id_of(connections.store, name)
     if found is None:
-        connections.get(name)  # raises ConnectionNotFound
-        raise AssertionError("unreachable")
-    return int(found)
+        raise ConnectionNotFound(name)
+    return found
 
 
 @dataclass
