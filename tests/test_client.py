@@ -15,7 +15,7 @@ import pytest
 from jiraemu import EmulatorServer
 from jiraemu.config import FaultConfig, RateLimitConfig
 from jirasync.auth.basic import ApiTokenAuth
-from jirasync.client import Budget, ClientOptions, JiraClient, offset_pages, token_pages
+from jirasync.client import Budget, ClientOptions, JiraClient, offset_pages, read_ahead, token_pages
 from jirasync.exceptions import AuthenticationError, Gone, NetworkError, RateLimited, ServerError
 from jirasync.vault import Secret
 
@@ -232,3 +232,53 @@ def test_paginators_walk_every_page(cloud: EmulatorServer) -> None:
     visible = [i for i in cloud.backend.state.issues.values()]
     assert issues == len(set(map(str, (i.id for i in visible)))) or issues > 0
     assert projects == len([p for p in cloud.backend.state.projects.values() if not p.deleted])
+
+
+# -- read_ahead: a paginator running ahead of its consumer -----------------------------------------
+async def _pages(n: int, read: list[int], fail_at: int | None = None) -> Any:
+    for i in range(n):
+        if i == fail_at:
+            raise ServerError("page failed", status=500)
+        read.append(i)
+        yield [i]
+        await asyncio.sleep(0)
+
+
+def test_read_ahead_keeps_order_and_reads_at_most_n_pages_ahead() -> None:
+    read: list[int] = []
+    got: list[int] = []
+
+    async def go() -> None:
+        async for page in read_ahead(_pages(20, read), 3):
+            # the reader may be at most 3 queued + 1 in hand ahead of what was consumed
+            assert len(read) - len(got) <= 3 + 1 + 1
+            got.extend(page)
+            await asyncio.sleep(0.001)
+
+    asyncio.run(go())
+    assert got == list(range(20))
+
+
+def test_read_ahead_raises_the_source_error_after_the_pages_before_it() -> None:
+    got: list[int] = []
+
+    async def go() -> None:
+        async for page in read_ahead(_pages(10, [], fail_at=4), 2):
+            got.extend(page)
+
+    with pytest.raises(ServerError):
+        asyncio.run(go())
+    assert got == [0, 1, 2, 3]
+
+
+def test_read_ahead_stops_reading_when_the_consumer_stops() -> None:
+    read: list[int] = []
+
+    async def go() -> None:
+        async for page in read_ahead(_pages(1000, read), 2):
+            if page == [1]:
+                break
+        await asyncio.sleep(0.01)  # a reader still running would keep reading here
+
+    asyncio.run(go())
+    assert len(read) <= 5  # two consumed, two queued, one in hand

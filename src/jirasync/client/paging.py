@@ -5,15 +5,23 @@
   worklogs, agile, page beans).
 
 Both raise when Jira repeats a page token or stops advancing, instead of looping forever.
+
+``read_ahead(pages, n)`` runs a paginator ahead of its consumer (at most ``n`` pages waiting), so
+the next pages are on the wire while the consumer parses and stores the current one.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 from jirasync.client.client import JiraClient
 from jirasync.exceptions import JiraError
+
+T = TypeVar("T")
+_END = object()
 
 
 async def token_pages(
@@ -75,3 +83,42 @@ async def offset_pages(
             return
         if page.get("isLast") is None and total is None and len(values) < int(page.get("maxResults", page_size)):
             return
+
+
+async def read_ahead(source: AsyncIterator[T], pages: int) -> AsyncIterator[T]:
+    """``source``'s items, read by a task of their own up to ``pages`` items ahead of the consumer.
+
+    An error of the source is raised to the consumer where it would have occurred (after the items
+    read before it); when the consumer stops early or fails, the reading task is cancelled."""
+    if pages < 1:
+        async for item in source:
+            yield item
+        return
+    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=pages)
+
+    async def pump() -> None:
+        try:
+            async for item in source:
+                await queue.put(item)
+        except Exception as exc:  # handed to the consumer, in order
+            await queue.put((_END, exc))
+            return
+        await queue.put((_END, None))
+
+    task = asyncio.create_task(pump())
+    try:
+        while True:
+            item = await queue.get()
+            if isinstance(item, tuple) and len(item) == 2 and item[0] is _END:
+                if item[1] is not None:
+                    raise item[1]
+                return
+            yield item
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # the consumer's own exit wins
+                await task
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None and task.done():
+            await aclose()

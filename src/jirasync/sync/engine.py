@@ -273,9 +273,16 @@ class _Run(ReferenceSync):
         if self.progress is not None:
             self.progress.start(p.key, await issues.approximate_count(self.ctx, window))
         async for items in issues.batches(self.ctx, window):
-            records = await asyncio.to_thread(issues.parse_page, self.ctx, items)  # CPU: keep other projects' I/O going
+            # Cloud: the batch's changelogs are fetched while it is parsed (CPU, in a thread)
+            early = self.early_changelogs(items, full)
+            try:
+                records = await asyncio.to_thread(issues.parse_page, self.ctx, items)
+            except BaseException:
+                if early is not None:
+                    early.cancel()
+                raise
             fresh = [r for r in records if full or (k := self.known.get(r.id)) is None or k.updated_ms < r.updated_ms]
-            bundles = await issues.bundles(self.ctx, fresh)
+            bundles = await issues.bundles(self.ctx, fresh, await early if early is not None else None)
             if records:
                 last = max(records, key=lambda r: (r.updated_ms, r.id))
                 if cursor.updated_ms is None or last.updated_ms >= cursor.updated_ms:
@@ -291,6 +298,21 @@ class _Run(ReferenceSync):
         commit_page(self.repo, p.key, p.id, [], Cursor(cursor.updated_ms, cursor.issue_id, self.fp, True), self.at)
         if self.progress is not None:
             self.progress.finish(p.key)
+
+    def early_changelogs(self, items: list[dict[str, Any]], full: bool) -> asyncio.Task[Any] | None:
+        """Cloud: start reading the changelogs of the batch's new or changed issues (None: nothing to read)."""
+        if not self.cloud:
+            return None
+        ids: list[int] = []
+        for item in items:
+            try:
+                iid = int(item["id"])
+            except (KeyError, TypeError, ValueError):
+                continue  # parse_page records it as skipped
+            known = self.known.get(iid)
+            if full or known is None or known.updated_ms < issues.raw_updated_ms(item):
+                ids.append(iid)
+        return asyncio.ensure_future(issues.cloud_changelogs(self.ctx, ids)) if ids else None
 
     def count(self, ps: ProjectSummary, fresh: list[Any], seen: int) -> None:
         for r in fresh:

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jirasync.client import JiraClient, offset_pages, token_pages
+from jirasync.client import JiraClient, offset_pages, read_ahead, token_pages
 from jirasync.exceptions import JiraError, RecordError
 from jirasync.records import (
     CommentRecord,
@@ -107,9 +107,13 @@ def search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, An
 
 
 async def batches(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, Any]]]:
-    """Search pages joined into batches of about ``BATCH_ISSUES`` issues (a resume re-reads at most one)."""
+    """Search pages joined into batches of about ``BATCH_ISSUES`` issues (a resume re-reads at most one).
+
+    The search runs up to one batch ahead: its next pages are on the wire (and Jira works on them)
+    while this batch is parsed, completed and committed."""
     batch: list[dict[str, Any]] = []
-    async for page in search(ctx, window):
+    ahead = max(1, BATCH_ISSUES // (CLOUD_PAGE if ctx.cloud else DC_PAGE))
+    async for page in read_ahead(search(ctx, window), ahead):
         batch.extend(page)
         if len(batch) >= BATCH_ISSUES:
             yield batch
@@ -198,22 +202,34 @@ async def dc_changelog(ctx: IssueContext, issue: IssueRecord) -> list[HistoryRec
     return _histories(ctx, issue.id, histories)
 
 
-async def changelogs(ctx: IssueContext, issues: list[IssueRecord]) -> list[list[HistoryRecord]]:
-    """Each issue's complete history list, oldest first."""
+async def changelogs(ctx: IssueContext, issues: list[IssueRecord],
+                     fetched: dict[int, list[HistoryRecord]] | None = None) -> list[list[HistoryRecord]]:
+    """Each issue's complete history list, oldest first (Cloud: ``fetched`` holds those already read)."""
     if ctx.cloud:
-        found = await cloud_changelogs(ctx, [i.id for i in issues])
+        found = dict(fetched or {})
+        missing = [i.id for i in issues if i.id not in found]
+        if missing:
+            found.update(await cloud_changelogs(ctx, missing))
         return [sorted(found.get(i.id, []), key=lambda h: h.id) for i in issues]
     return list(await asyncio.gather(*(dc_changelog(ctx, i) for i in issues)))
 
 
-async def bundles(ctx: IssueContext, issues: list[IssueRecord]) -> list[IssueBundle]:
-    """Complete every issue's children, concurrently (the client bounds the concurrency)."""
+def raw_updated_ms(item: dict[str, Any]) -> int:
+    """An issue's ``updated`` as epoch ms, read from its JSON before it is parsed (0 if unreadable)."""
+    return _updated_ms(item)
+
+
+async def bundles(ctx: IssueContext, issues: list[IssueRecord],
+                  histories: dict[int, list[HistoryRecord]] | None = None) -> list[IssueBundle]:
+    """Complete every issue's children, concurrently (the client bounds the concurrency).
+
+    ``histories``: Cloud changelogs already fetched (by id), e.g. while the page was being parsed."""
     if not issues:
         return []
     comment_lists, worklog_lists, history_lists = await asyncio.gather(
         asyncio.gather(*(comments(ctx, i) for i in issues)),
         asyncio.gather(*(worklogs(ctx, i) for i in issues)),
-        changelogs(ctx, issues),
+        changelogs(ctx, issues, histories),
     )
     out = []
     for issue, cs, ws, hs in zip(issues, comment_lists, worklog_lists, history_lists, strict=True):
