@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from jiraemu.config import EmuConfig, FaultConfig, RateLimitConfig
 from jiraemu.errors import JiraError, bad_request, not_found
 from jiraemu.events import ISSUE_UPDATED, Event
-from jiraemu.state import Actor, AuditRecord, Doc, Issue, Project, User
+from jiraemu.state import Actor, AuditRecord, Doc, Grant, Issue, Project, User
 from jiraemu.timefmt import parse_ts
+from jiraemu.users import audit
 
 if TYPE_CHECKING:
     from jiraemu.backend import Backend
@@ -347,20 +348,32 @@ def _role_target(backend: Backend, data: dict[str, Any]) -> tuple[Project, int, 
     return project, role, Actor("user", find_user(backend, data.get("user")).account_id)
 
 
+def _audit_role(backend: Backend, user: User, project: Project, role: int, kind: str, before: list[Actor]) -> None:
+    after = project.role_actors.get(role, [])
+    values = [[a.value for a in actors if a.kind == kind] for actors in (before, after)]
+    if values[0] != values[1]:
+        name = backend.state.roles[role].name if role in backend.state.roles else str(role)
+        audit.project_roles_changed(backend, user.account_id, role, name, project.id, project.name,
+                                    "Users" if kind == "user" else "Groups", values[0], values[1])
+
+
 def _op_remove_role_actor(backend: Backend, user: User, data: dict[str, Any]) -> dict[str, Any]:
     project, role, actor = _role_target(backend, data)
     actors = project.role_actors.get(role, [])
     if actor not in actors:
         raise not_found(f"{actor.kind} {actor.value} is not an actor of role {role} in {project.key}.")
     project.role_actors[role] = [a for a in actors if a != actor]
+    _audit_role(backend, user, project, role, actor.kind, actors)
     return {"project": project.key, "role": role, "removed": dataclasses.asdict(actor)}
 
 
 def _op_add_role_actor(backend: Backend, user: User, data: dict[str, Any]) -> dict[str, Any]:
     project, role, actor = _role_target(backend, data)
     actors = project.role_actors.setdefault(role, [])
+    before = list(actors)
     if actor not in actors:
         actors.append(actor)
+        _audit_role(backend, user, project, role, actor.kind, before)
     return {"project": project.key, "role": role, "added": dataclasses.asdict(actor)}
 
 
@@ -387,6 +400,7 @@ def _op_remove_group_member(backend: Backend, user: User, data: dict[str, Any]) 
     if member.account_id not in group.members:
         raise not_found(f"{member.name} is not a member of {group.name}.")
     group.members = [m for m in group.members if m != member.account_id]
+    audit.group_membership(backend, user.account_id, group.name, member.account_id, added=False)
     return {"group": group.name, "removed": member.account_id}
 
 
@@ -397,7 +411,89 @@ def _op_add_group_member(backend: Backend, user: User, data: dict[str, Any]) -> 
     member = find_user(backend, data.get("user"))
     if member.account_id not in group.members:
         group.members = [*group.members, member.account_id]
+        audit.group_membership(backend, user.account_id, group.name, member.account_id, added=True)
     return {"group": group.name, "added": member.account_id}
+
+
+def _grant_target(backend: Backend, data: dict[str, Any]) -> tuple[Any, str, str, str | None]:
+    """(scheme, permission key, holder type, holder parameter) of a grant op."""
+    ref = data.get("scheme")
+    schemes = backend.state.permission_schemes
+    scheme = next((sc for sc in schemes.values() if str(sc.id) == str(ref) or sc.name == ref), None)
+    if scheme is None:
+        raise not_found(f"No permission scheme {ref!r}.")
+    permission = str(data.get("permission") or "")
+    holder_type = str(data.get("holder_type") or "")
+    if not permission or not holder_type:
+        raise bad_request("A grant needs 'permission' and 'holder_type' (and 'holder_param' for group, user, projectRole).")
+    param = data.get("holder_param")
+    if holder_type == "user" and param is not None:
+        param = find_user(backend, param).account_id
+    return scheme, permission, holder_type, None if param is None else str(param)
+
+
+def _op_add_permission_grant(backend: Backend, user: User, data: dict[str, Any]) -> dict[str, Any]:
+    scheme, permission, holder_type, param = _grant_target(backend, data)
+    existing = next((g for g in scheme.grants if (g.permission, g.holder_type, g.holder_param) == (permission, holder_type, param)), None)
+    if existing is not None:
+        return {"scheme": scheme.id, "grant": existing.id}
+    floor = max((g.id for sc in backend.state.permission_schemes.values() for g in sc.grants), default=9999) + 1
+    grant = Grant(max(backend.state.ids.next("grant", floor), floor), permission, holder_type, param)
+    scheme.grants.append(grant)
+    audit.permission_scheme_updated(backend, user.account_id, scheme.id, scheme.name, permission, holder_type, param, True)
+    return {"scheme": scheme.id, "grant": grant.id}
+
+
+def _op_remove_permission_grant(backend: Backend, user: User, data: dict[str, Any]) -> dict[str, Any]:
+    ref = data.get("scheme")
+    scheme = next((sc for sc in backend.state.permission_schemes.values() if str(sc.id) == str(ref) or sc.name == ref), None)
+    if scheme is None:
+        raise not_found(f"No permission scheme {ref!r}.")
+    if data.get("grant") is not None:
+        grant = next((g for g in scheme.grants if str(g.id) == str(data["grant"])), None)
+    else:
+        _, permission, holder_type, param = _grant_target(backend, data)
+        grant = next((g for g in scheme.grants if (g.permission, g.holder_type, g.holder_param) == (permission, holder_type, param)), None)
+    if grant is None:
+        raise not_found(f"No such grant in permission scheme {scheme.id}.")
+    scheme.grants = [g for g in scheme.grants if g.id != grant.id]
+    audit.permission_scheme_updated(backend, user.account_id, scheme.id, scheme.name, grant.permission,
+                                    grant.holder_type, grant.holder_param, False)
+    return {"scheme": scheme.id, "removed": grant.id}
+
+
+def _level_target(backend: Backend, data: dict[str, Any]) -> tuple[Any, Any, tuple[str, str | None]]:
+    ref = data.get("level")
+    for scheme in backend.state.security_schemes.values():
+        for level in scheme.levels:
+            if level.id == str(ref) or level.name.lower() == str(ref).lower():
+                holder_type = str(data.get("holder_type") or "")
+                if not holder_type:
+                    raise bad_request("A level member needs 'holder_type' (and 'holder_param' for group, user, projectRole).")
+                param = data.get("holder_param")
+                if holder_type == "user" and param is not None:
+                    param = find_user(backend, param).account_id
+                return scheme, level, (holder_type, None if param is None else str(param))
+    raise not_found(f"No issue security level {ref!r}.")
+
+
+def _op_add_security_level_member(backend: Backend, user: User, data: dict[str, Any]) -> dict[str, Any]:
+    scheme, level, member = _level_target(backend, data)
+    if member not in level.members:
+        level.members = [*level.members, member]
+        audit.security_level_updated(backend, user.account_id, scheme.id, scheme.name, level.id, level.name,
+                                     member[0], member[1], True)
+    return {"level": level.id, "added": list(member)}
+
+
+def _op_remove_security_level_member(backend: Backend, user: User, data: dict[str, Any]) -> dict[str, Any]:
+    scheme, level, member = _level_target(backend, data)
+    if member not in level.members:
+        raise not_found(f"{member[0]} {member[1]} is not a member of level {level.name}.")
+    level.members = [m for m in level.members if m != member]
+    audit.security_level_updated(backend, user.account_id, scheme.id, scheme.name, level.id, level.name,
+                                 member[0], member[1], False)
+    return {"level": level.id, "removed": list(member)}
 
 
 OPS = {
@@ -411,6 +507,10 @@ OPS = {
     "set_security_level": _op_set_security_level,
     "remove_group_member": _op_remove_group_member,
     "add_group_member": _op_add_group_member,
+    "add_permission_grant": _op_add_permission_grant,
+    "remove_permission_grant": _op_remove_permission_grant,
+    "add_security_level_member": _op_add_security_level_member,
+    "remove_security_level_member": _op_remove_security_level_member,
 }
 
 

@@ -4,6 +4,21 @@ concurrently at the start of every run (``ReferenceSync.sync_reference``).
 
 ``ReferenceSync`` is the part of a run (``jirasync.sync.engine._Run``) that reads them; it uses the
 run's client, repository, summary and error guard.
+
+What each run reads:
+
+* projects, fields, users, boards and sprints: every run (one or a few requests each; Jira offers no
+  cheap change signal for users managed in Atlassian Admin or an identity provider);
+* the *access families* — groups and members, project roles, permission schemes and grants,
+  security levels and their members (together about two thirds of a no-change run's requests) —
+  only when one audit read (Cloud ``GET /rest/api/3/auditing/record?from=…``, *Administer Jira*)
+  shows a change to that family since the last check, and always on a full run, when the audit log
+  is not readable (Data Center, a non-admin user), when the set of visible projects changed, and at
+  least every ``reference_refresh_hours`` (a connection option, default 24): not every change is
+  audited. A run that keeps a family computes the access digest from what is stored.
+* sprint membership: from each issue's Sprint field, committed with its page
+  (``jirasync.store.sprint_members``); the per-sprint walk is only a fallback for a site without a
+  Sprint field.
 """
 
 from __future__ import annotations
@@ -11,12 +26,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Awaitable
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jirasync.client import JiraClient
-from jirasync.exceptions import RecordError
+from jirasync.exceptions import NotFound, PermissionDenied, RecordError
 from jirasync.records import (
     GroupRecord,
     PermissionGrantRecord,
@@ -26,7 +41,9 @@ from jirasync.records import (
     SprintRecord,
     UserRecord,
 )
+from jirasync.store.reference_reads import stored_group_members, stored_project_ids, stored_role_actors
 from jirasync.store.repo import SyncRepo
+from jirasync.store.sprint_members import sprint_field_ids
 from jirasync.sync.streams import AGILE, read_stream, streams_for
 
 if TYPE_CHECKING:
@@ -39,6 +56,40 @@ T = TypeVar("T")
 # user may see changes without any issue's ``updated`` moving (restricted comments, security levels),
 # so every project is read in full once.
 ACCESS_KEY = "~access"
+# When the access families were last all re-read (``updated_ms``: the run's start), kept like a checkpoint.
+REFRESH_KEY = "~reference-refresh"
+# How far the audit log has been checked: ``updated_ms`` the run's start, ``issue_id`` the highest audit
+# record id seen (ids only grow, so a record read twice through the overlap is not a change twice).
+AUDIT_KEY = "~reference-audit"
+FAMILIES = ("groups", "roles", "permissions", "security")
+DEFAULT_REFRESH_HOURS = 24.0
+AUDIT_PATH = "/rest/api/3/auditing/record"
+AUDIT_PAGE = 1000
+AUDIT_MAX_PAGES = 5  # a busier log than this since the last check: re-read everything instead
+AUDIT_OVERLAP = timedelta(minutes=10)  # clock skew between us and Jira; repeats are told apart by id
+
+
+def audit_families(record: dict[str, Any]) -> set[str]:
+    """The access families an audit record may have changed (categories and summaries as Jira Cloud
+    writes them: "User added to group" / "group management", "Project roles changed" / "projects",
+    "Permission scheme updated" / "permissions", issue security schemes and levels under "permissions")."""
+    category = str(record.get("category") or "").lower()
+    summary = str(record.get("summary") or "").lower()
+    if "security" in summary or "security" in category:
+        return {"security"}
+    if category == "group management":
+        # a deleted or renamed group also leaves role actors and grants that named it
+        return set(FAMILIES) if ("deleted" in summary or "renamed" in summary) else {"groups"}
+    if category == "user management":
+        return {"groups"}  # created, deleted or deactivated users join or leave groups
+    if category == "permissions":
+        return {"permissions"}
+    if category == "projects":
+        if "role" in summary:
+            return {"roles"}
+        if summary.startswith("project ") and any(w in summary for w in ("created", "deleted", "restored", "archived")):
+            return {"roles", "permissions", "security"}
+    return set()
 
 
 class ReferenceSync:
@@ -66,24 +117,108 @@ class ReferenceSync:
     # -- reference data --------------------------------------------------------------------------
     async def sync_reference(self) -> list[ProjectRecord]:
         streams = streams_for(self.cloud)
+        before = stored_project_ids(self.repo.store, self.repo.connection_id)
         projects: list[ProjectRecord] = await read_stream(self.client, streams["projects"], self.v, self.cloud)
         self.repo.upsert_projects(projects, self.at, complete=True)
         self.summary.reference["projects"] = len(projects)
         if not self.s.reference:
             return projects
+        plan, watermark = await self.reference_plan({p.id for p in projects} != before)
+        done: set[str] = set()
+
+        async def family(name: str, work: Awaitable[None]) -> None:
+            await work
+            done.add(name)
+
+        readers: dict[str, tuple[str, Callable[[], Awaitable[None]]]] = {
+            "groups": ("groups", self.sync_groups),
+            "roles": ("project roles", lambda: self.sync_roles(projects)),
+            "permissions": ("permission schemes", lambda: self.sync_permission_schemes(projects)),
+            "security": ("security levels", lambda: self.sync_security_levels(projects)),
+        }
         await asyncio.gather(
             self._guard("fields", self.sync_simple("fields", complete=True), None),
             self._guard("users", self.sync_simple("users", complete=self.cloud), None),
-            self._guard("groups", self.sync_groups(), None),
-            self._guard("project roles", self.sync_roles(projects), None),
-            self._guard("permission schemes", self.sync_permission_schemes(projects), None),
-            self._guard("security levels", self.sync_security_levels(projects), None),
+            *(self._guard(what, family(name, read()), None) for name, (what, read) in readers.items() if name in plan),
             self._guard("boards", self.sync_boards(), None),
         )
+        self.summary.reference["kept"] = len(FAMILIES) - len(plan)
+        if "groups" not in plan:
+            self.groups = stored_group_members(self.repo.store, self.repo.connection_id)
+        if "roles" not in plan:
+            self.roles = stored_role_actors(self.repo.store, self.repo.connection_id)
+        self.save_reference_marks(plan, done, watermark)
         self.access_digest = self.access()
         previous = self.repo.get_checkpoint(ACCESS_KEY)
         self.access_changed = bool(self.access_digest and previous and previous.fingerprint != self.access_digest)
         return projects
+
+    # -- change detection of the access families ------------------------------------------------
+    def refresh_hours(self) -> float:
+        raw = self.conn.options.get("reference_refresh_hours", DEFAULT_REFRESH_HOURS)
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            return DEFAULT_REFRESH_HOURS
+
+    async def reference_plan(self, projects_changed: bool) -> tuple[set[str], int | None]:
+        """The access families to re-read this run, and the audit log's highest record id (None: the
+        log was not read). Everything on a full run, a first run, a refresh that is due, a changed
+        set of projects, or when the audit log cannot tell."""
+        refreshed = self.repo.get_checkpoint(REFRESH_KEY)
+        checked = self.repo.get_checkpoint(AUDIT_KEY)
+        now_ms = _ms(self.at)
+        due = (refreshed is None or refreshed.updated_ms is None
+               or now_ms - refreshed.updated_ms >= self.refresh_hours() * 3_600_000)
+        everything = self.full or due or projects_changed
+        if not self.cloud:  # Data Center 10's REST API has no audit records endpoint
+            return set(FAMILIES), None
+        marks = [cp.updated_ms for cp in (refreshed, checked) if cp is not None and cp.updated_ms is not None]
+        since_ms = (max(marks) if marks else now_ms) - int(AUDIT_OVERLAP.total_seconds() * 1000)
+        seen = checked.issue_id if checked is not None else None
+        found = await self.audit_changes(since_ms, seen)
+        if found is None:
+            return set(FAMILIES), None
+        families, watermark = found
+        return (set(FAMILIES) if everything else families), watermark
+
+    async def audit_changes(self, since_ms: int, seen: int | None) -> tuple[set[str], int | None] | None:
+        """The families audited as changed since ``since_ms`` in records newer than id ``seen``, and the
+        highest record id read (or ``seen``); None when the log is not readable to this user."""
+        since = datetime.fromtimestamp(since_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        families: set[str] = set()
+        top = seen
+        offset = 0
+        try:
+            for _ in range(AUDIT_MAX_PAGES):
+                page = await self.client.get(AUDIT_PATH, params={"from": since, "offset": offset, "limit": AUDIT_PAGE})
+                records = [r for r in (page or {}).get("records") or [] if isinstance(r, dict)]
+                for rec in records:
+                    rid = rec.get("id")
+                    rid = int(rid) if isinstance(rid, int | str) and str(rid).isdigit() else None
+                    if rid is not None and seen is not None and rid <= seen:
+                        continue
+                    if rid is not None:
+                        top = rid if top is None else max(top, rid)
+                    families |= audit_families(rec)
+                offset += len(records)
+                if not records or offset >= int((page or {}).get("total") or 0):
+                    return families, top
+        except (PermissionDenied, NotFound):
+            return None
+        return set(FAMILIES), top  # too busy a log to scan: re-read everything
+
+    def save_reference_marks(self, plan: set[str], done: set[str], watermark: int | None) -> None:
+        """Advance the refresh and audit marks, only over families that were read (or kept) without error."""
+        if plan - done:
+            return  # a family failed: the next run looks again from the same marks
+        with self.repo.transaction() as tx:
+            if plan == set(FAMILIES):
+                tx.save_checkpoint(REFRESH_KEY, project_id=None, updated_ms=_ms(self.at), issue_id=None,
+                                   fingerprint=None, completed=True, at=self.at)
+            if watermark is not None:
+                tx.save_checkpoint(AUDIT_KEY, project_id=None, updated_ms=_ms(self.at), issue_id=watermark,
+                                   fingerprint=None, completed=True, at=self.at)
 
     def access(self) -> str | None:
         """A digest of the groups and project roles the connection's user is in (None if unknown)."""
@@ -179,14 +314,26 @@ class ReferenceSync:
         self.summary.reference["sprints"] = len(unique)
 
     async def sync_sprint_issues(self) -> None:
-        """Issue lists of open sprints every run (every sprint on a full run): one request per sprint."""
-        for sprint in getattr(self, "sprints", []):
+        """The fallback for a site whose issues carry no Sprint field but that has scrum boards: the
+        issue list of each open sprint (every sprint on a full run), one request per sprint. Where the
+        field exists, membership was committed with each page of issues (``commit_page``)."""
+        sprints = getattr(self, "sprints", [])
+        if not sprints:
+            return
+        with self.repo.transaction() as tx:
+            if sprint_field_ids(tx):
+                return
+        for sprint in sprints:
             if sprint.state == "closed" and not self.full:
                 continue
             ids: list[int] = []
             async for page in _agile_pages(self.client, f"{AGILE}/sprint/{sprint.id}/issue"):
                 ids.extend(int(i["id"]) for i in page)
             self.repo.replace_sprint_issues(sprint.id, ids, self.at)
+
+
+def _ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
 
 
 async def _agile_pages(client: JiraClient, path: str) -> Any:

@@ -3,6 +3,9 @@
 The one rule that makes a killed sync resumable: a page of issues, every child collection of
 those issues and the project's cursor are committed together (``SyncRepo.transaction()``), so the
 cursor never runs ahead of its data and a resume re-reads at most one page.
+
+Sprint membership is part of the page too: each issue's Sprint field gives its complete sprint list
+(``jirasync.store.sprint_members``), so no per-sprint walk is needed to know who is in a sprint.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from jirasync.records import (
     WorklogRecord,
 )
 from jirasync.store.repo import SyncRepo
+from jirasync.store.sprint_members import record_issue_sprints
 
 
 @dataclass
@@ -54,5 +58,6 @@ def commit_page(repo: SyncRepo, project_key: str, project_id: int, bundles: list
                 links=[lk for b in bundles for lk in b.issue.links],
                 at=at,
             )
+            record_issue_sprints(tx, [b.issue for b in bundles], at)
         tx.save_checkpoint(project_key, project_id=project_id, updated_ms=cursor.updated_ms, issue_id=cursor.issue_id,
                            fingerprint=cursor.fingerprint, completed=cursor.completed, at=at)

@@ -1,0 +1,92 @@
+"""Sprint membership derived from the issues themselves: the Sprint custom field
+(schema ``com.pyxis.greenhopper.jira:gh-sprint``) every issue carries.
+
+``record_issue_sprints(tx, issues, at)`` runs inside the transaction of the page that commits the
+issues (``jirasync.sync.sink.commit_page``), so an issue's sprint list is never older or newer than
+the issue row. Each issue's list is complete: a sprint no longer in it (the issue was moved to
+another sprint or to the backlog, or its field was emptied) gets ``deleted_at``.
+
+Values: Cloud sends a list of sprint objects (``{"id": 3, "name": …}``); Data Center (and old
+Cloud) a list of ``com.atlassian.greenhopper.service.sprint.Sprint@…[id=3,rapidViewId=…]`` strings.
+An issue whose JSON has no key for the field at all (the field is not in its field configuration)
+keeps what is stored; a key with ``null`` means "in no sprint".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from jirasync.records import IssueRecord
+from jirasync.store.models import FieldRow, IssueSprintRow
+from jirasync.store.repo import SyncTx
+
+SPRINT_SCHEMA = "com.pyxis.greenhopper.jira:gh-sprint"
+_ID = re.compile(r"\[(?:.*?,)?id=(\d+)[,\]]")
+_CHUNK = 500
+
+
+def sprint_field_ids(tx: SyncTx) -> list[str]:
+    """The live Sprint custom field ids the fields stream stored (normally one; none without Jira Software)."""
+    with tx._tx() as s:
+        q = select(FieldRow.id).where(FieldRow.connection_id == tx.connection_id, FieldRow.deleted_at.is_(None),
+                                      FieldRow.schema_custom == SPRINT_SCHEMA).order_by(FieldRow.id)
+        return [str(i) for i in s.scalars(q)]
+
+
+def sprint_ids(value: Any) -> set[int]:
+    """The sprint ids in one Sprint field value (objects, toString strings, bare ids; None = none)."""
+    if value is None:
+        return set()
+    items = value if isinstance(value, list | tuple) else [value]
+    out: set[int] = set()
+    for item in items:
+        if isinstance(item, dict):
+            raw = item.get("id")
+            if isinstance(raw, int | str) and not isinstance(raw, bool) and str(raw).isdigit():
+                out.add(int(raw))
+        elif isinstance(item, int) and not isinstance(item, bool):
+            out.add(item)
+        elif isinstance(item, str):
+            found = _ID.search(item)
+            if found:
+                out.add(int(found.group(1)))
+            elif item.isdigit():
+                out.add(int(item))
+    return out
+
+
+def memberships(issues: Iterable[IssueRecord], field_ids: Sequence[str]) -> dict[int, set[int]]:
+    """issue id -> its sprint ids, for the issues whose JSON carries one of the Sprint fields."""
+    out: dict[int, set[int]] = {}
+    for issue in issues:
+        fields = (issue.raw or {}).get("fields") or {}
+        present = [f for f in field_ids if f in fields]
+        if not present:
+            continue  # the field is not on this issue's screens: keep what is stored
+        out[issue.id] = set().union(*(sprint_ids(fields[f]) for f in present))
+    return out
+
+
+def record_issue_sprints(tx: SyncTx, issues: Sequence[IssueRecord], at: datetime | None,
+                         field_ids: Sequence[str] | None = None) -> bool:
+    """Replace the sprint lists of ``issues`` from their Sprint field, in ``tx``.
+
+    Returns False (and writes nothing) when the site has no Sprint field: membership then comes from
+    the per-sprint walk (``ReferenceSync.sync_sprint_issues``)."""
+    ids = field_ids if field_ids is not None else sprint_field_ids(tx)
+    if not ids:
+        return False
+    found = memberships(issues, ids)
+    issue_ids = sorted(found)
+    with tx._tx() as s:
+        for start in range(0, len(issue_ids), _CHUNK):
+            chunk = issue_ids[start:start + _CHUNK]
+            rows = [{"issue_id": i, "sprint_id": sid} for i in chunk for sid in sorted(found[i])]
+            # the repository's own "upsert these, soft-delete the others in scope" (the scope: these issues)
+            tx._replace(s, IssueSprintRow, rows, at, IssueSprintRow.issue_id.in_(chunk))
+    return True

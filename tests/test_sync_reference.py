@@ -1,0 +1,270 @@
+"""Reference data against jiraemu over real HTTP: a no-change incremental sync does not re-read the
+access families (groups and members, project roles, permission schemes, security levels) when the
+audit log says nothing changed, re-reads them when a change is audited, re-reads everything when
+the log is not readable; sprint membership comes from the issues' Sprint field (no per-sprint
+walks) and equals the emulator's truth after full and incremental syncs on both flavours."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from jiraemu import EmulatorServer
+from jirasync.connections import Connections, Credentials
+from jirasync.store.models import ConnectionRow
+from jirasync.sync.reference import REFRESH_KEY
+from jirasync.vault import Secret
+from tests import test_sync as base
+from tests.test_sync import FLAVORS, connect, control, sync
+
+# the emulator and store fixtures of the sync tests (one server per flavour for the module)
+servers = base.servers
+emulator = base.emulator
+conns = base.conns
+
+ACCESS_ROUTES = ("/group/member", "/group/bulk", "/groups/picker", "/role", "/permissionscheme", "/securitylevel",
+                 "/issuesecurityschemes/level/member")
+ID = r"(\d+|\{\w+\})"  # the stats name routes by template (``{sprintId}``) or by path
+SPRINT_WALK = rf"/rest/agile/1\.0/sprint/{ID}/issue"
+
+
+# -- helpers -----------------------------------------------------------------------------------------------------
+def requests_since(emu: EmulatorServer, since: int) -> dict[str, int]:
+    """Requests by method and path (``GET /rest/api/3/group/member``) since ``since``."""
+    return dict(control(emu, "stats", since=since, log=0)["byRoute"])
+
+
+def api_path(route: str) -> str:
+    """``GET /rest/api/3/group/member`` -> ``/group/member`` (other routes: their path)."""
+    path = route.split(" ", 1)[-1]
+    return re.sub(r"^/rest/api/(\d+|\{v\})", "", path)
+
+
+def access_reads(by_route: dict[str, int]) -> dict[str, int]:
+    """The requests that read groups, members, roles, permission schemes or security levels."""
+    return {r: n for r, n in by_route.items()
+            if any(api_path(r).startswith(p) for p in ACCESS_ROUTES)
+            or re.search(r"/role(/|$)|securitylevel|permissionscheme", api_path(r))}
+
+
+def count(by_route: dict[str, int], path: str) -> int:
+    """Requests whose API path (``/group/member``) matches ``path`` (a regular expression, whole path)."""
+    return sum(n for r, n in by_route.items() if re.fullmatch(path, api_path(r)))
+
+
+def sprint_walks(by_route: dict[str, int]) -> int:
+    return count(by_route, SPRINT_WALK)
+
+
+def stats_mark(emu: EmulatorServer) -> int:
+    """A point in the emulator's request log (entries carry the emulator clock's ms)."""
+    return int(control(emu, "clock")["nowMs"])
+
+
+def sql(c: Connections, query: str) -> list[tuple[Any, ...]]:
+    with c.store.engine.connect() as db:
+        return [tuple(r) for r in db.execute(text(query))]
+
+
+def store_sprints(c: Connections) -> set[tuple[int, int]]:
+    return {(int(i), int(s)) for i, s in sql(c, "select issue_id, sprint_id from issue_sprints where deleted_at is null")}
+
+
+def truth_sprints(emu: EmulatorServer) -> set[tuple[int, int]]:
+    """(issue id, sprint id) for every visible issue, from the emulator's own state."""
+    state = emu.backend.state
+    field = state.field_by_kind("sprint")
+    assert field is not None
+    out = set()
+    for issue in state.issues.values():
+        for sid in issue.custom_value(field.id) or ():
+            if int(sid) in state.sprints:
+                out.add((issue.id, int(sid)))
+    return out
+
+
+def store_members(c: Connections) -> set[tuple[str, str]]:
+    return {(g, u) for g, u in sql(c, "select group_name, user_id from group_members where deleted_at is null")}
+
+
+def truth_members(emu: EmulatorServer) -> set[tuple[str, str]]:
+    return {(g.name, m) for g in emu.backend.state.groups.values() for m in g.members}
+
+
+def store_actors(c: Connections) -> set[tuple[int, int, str, str]]:
+    return {(int(p), int(r), t, v) for p, r, t, v in
+            sql(c, "select project_id, role_id, actor_type, actor_value from project_roles where deleted_at is null")}
+
+
+def truth_actors(emu: EmulatorServer) -> set[tuple[int, int, str, str]]:
+    return {(p.id, rid, a.kind, a.value) for p in emu.backend.state.projects.values() if not p.deleted
+            for rid, actors in p.role_actors.items() for a in actors}
+
+
+def store_grants(c: Connections) -> set[tuple[int, int]]:
+    return {(int(s), int(g)) for s, g in sql(c, "select scheme_id, id from permission_grants where deleted_at is null")}
+
+
+def truth_grants(emu: EmulatorServer) -> set[tuple[int, int]]:
+    return {(sc.id, g.id) for sc in emu.backend.state.permission_schemes.values() for g in sc.grants}
+
+
+def mutate(emu: EmulatorServer, body: dict[str, Any]) -> Any:
+    return control(emu, "mutate", body)
+
+
+def set_option(c: Connections, name: str, key: str, value: Any) -> None:
+    with c.store.session() as s:
+        row = s.scalar(select(ConnectionRow).where(ConnectionRow.name == name))
+        assert row is not None
+        row.options = {**(row.options or {}), key: value}
+
+
+def agile(emu: EmulatorServer, method: str, path: str, body: Any = None) -> httpx.Response:
+    cloud = emu.backend.config.is_cloud
+    headers = {} if cloud else {"Authorization": "Bearer emulator-pat"}
+    auth = ("admin@example.com", "emulator-token") if cloud else None
+    answer = httpx.request(method, f"{emu.url}/rest/agile/1.0/{path}", json=body, auth=auth, headers=headers, timeout=30)
+    assert answer.status_code < 300, answer.text
+    return answer
+
+
+# -- tests -------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_sprint_membership_comes_from_the_issues(emulator: Callable[..., EmulatorServer], conns: Connections,
+                                                 flavor: str) -> None:
+    emu = emulator(flavor=flavor)
+    name = connect(conns, emu)
+    start = stats_mark(emu)
+    sync(conns, name, full=True)
+    assert sprint_walks(requests_since(emu, start)) == 0
+    assert store_sprints(conns) == truth_sprints(emu) != set()
+
+    state = emu.backend.state
+    field = state.field_by_kind("sprint")
+    assert field is not None
+
+    def sprints_of(issue_id: int) -> set[int]:
+        return {s for i, s in store_sprints(conns) if i == issue_id}
+
+    # a new sprint on the scrum board; an issue from the backlog and one moved out of the active sprint go in
+    active = next(s for s in state.sprints.values() if s.state == "active")
+    board = state.boards[active.board_id]
+    created = agile(emu, "POST", "sprint", {"name": "Hardening", "originBoardId": board.id}).json()["id"]
+    in_active = next(i for i, s in sorted(truth_sprints(emu)) if s == active.id)
+    backlog = next(i.id for i in sorted(state.issues.values(), key=lambda i: i.id)
+                   if i.project_id == board.project_id and not i.custom_value(field.id))
+    agile(emu, "POST", f"sprint/{created}/issue", {"issues": [state.issues[in_active].key, state.issues[backlog].key]})
+
+    start = stats_mark(emu)
+    summary = sync(conns, name)
+    by_route = requests_since(emu, start)
+    assert summary.status == "ok", summary.errors
+    assert count(by_route, rf"/rest/agile/1\.0/board/{ID}/sprint") >= 1  # the sprints themselves are read
+    assert sprint_walks(by_route) == 0
+    assert store_sprints(conns) == truth_sprints(emu)
+    assert created in sprints_of(in_active) and active.id not in sprints_of(in_active)  # moved out
+    assert sprints_of(backlog) == {created}
+
+    # the sprint is deleted: the backlog issue's Sprint field is emptied
+    agile(emu, "DELETE", f"sprint/{created}")
+    summary = sync(conns, name)
+    assert summary.status == "ok", summary.errors
+    assert store_sprints(conns) == truth_sprints(emu)
+    assert sprints_of(backlog) == set()
+    assert created not in sprints_of(in_active)
+
+
+def test_no_change_incremental_reads_no_access_data(emulator: Callable[..., EmulatorServer], conns: Connections) -> None:
+    emu = emulator(flavor="cloud")
+    name = connect(conns, emu)
+    sync(conns, name, full=True)
+    start = stats_mark(emu)
+    summary = sync(conns, name)
+    by_route = requests_since(emu, start)
+    assert summary.status == "ok", summary.errors
+    assert access_reads(by_route) == {}, by_route
+    assert sprint_walks(by_route) == 0
+    assert count(by_route, "/auditing/record") == 1
+    # what is stored is kept
+    assert store_members(conns) == truth_members(emu)
+    assert store_actors(conns) == truth_actors(emu)
+
+
+def test_audited_changes_are_read_by_the_next_incremental(emulator: Callable[..., EmulatorServer],
+                                                          conns: Connections) -> None:
+    emu = emulator(flavor="cloud")
+    name = connect(conns, emu)
+    sync(conns, name, full=True)
+    state = emu.backend.state
+    users = control(emu, "users")
+    group = sorted(state.groups)[0]
+    outsider = next(u for u in users if u["active"] and group not in u["groups"])
+
+    # a group membership change
+    mutate(emu, {"op": "add_group_member", "group": group, "user": outsider["accountId"]})
+    start = stats_mark(emu)
+    sync(conns, name)
+    by_route = requests_since(emu, start)
+    assert count(by_route, "/group/member") >= 1
+    assert not any("permissionscheme" in r for r in by_route)  # only the changed family
+    assert store_members(conns) == truth_members(emu)
+    assert (group, outsider["accountId"]) in store_members(conns)
+
+    # a project role actor change
+    project = next(p for p in state.projects.values() if not p.deleted)
+    role = sorted(state.roles)[0]
+    mutate(emu, {"op": "add_role_actor", "project": project.key, "role": role, "user": outsider["accountId"]})
+    start = stats_mark(emu)
+    sync(conns, name)
+    by_route = requests_since(emu, start)
+    assert count(by_route, rf"/project/{ID}/role/{ID}") >= 1, by_route
+    assert store_actors(conns) == truth_actors(emu)
+
+    # a permission grant change
+    scheme = sorted(state.permission_schemes)[0]
+    mutate(emu, {"op": "add_permission_grant", "scheme": scheme, "permission": "ADD_COMMENTS",
+                 "holder_type": "user", "holder_param": outsider["accountId"]})
+    start = stats_mark(emu)
+    sync(conns, name)
+    by_route = requests_since(emu, start)
+    assert count(by_route, "/permissionscheme") >= 1
+    assert store_grants(conns) == truth_grants(emu)
+
+    # and then nothing again
+    start = stats_mark(emu)
+    sync(conns, name)
+    assert access_reads(requests_since(emu, start)) == {}
+
+
+def test_unreadable_audit_log_rereads_everything(emulator: Callable[..., EmulatorServer], conns: Connections) -> None:
+    emu = emulator(flavor="cloud")
+    member = next(u for u in control(emu, "users") if u["active"] and not u["admin"] and u.get("apiToken"))
+    creds = Credentials.api_token(member["email"], Secret(member["apiToken"]))
+    conn, report = asyncio.run(conns.add("member", emu.url, creds))
+    assert conn is not None, [(i.name, i.detail) for i in report.items]
+    sync(conns, "member", full=True)
+    start = stats_mark(emu)
+    summary = sync(conns, "member")
+    by_route = requests_since(emu, start)
+    assert summary.status == "ok", summary.errors
+    assert count(by_route, "/group/member") >= 1 or count(by_route, "/group/bulk") >= 1
+    assert count(by_route, rf"/project/{ID}/securitylevel") >= 1, by_route
+    assert sprint_walks(by_route) == 0
+
+
+def test_refresh_is_due_after_reference_refresh_hours(emulator: Callable[..., EmulatorServer], conns: Connections) -> None:
+    emu = emulator(flavor="cloud")
+    name = connect(conns, emu)
+    sync(conns, name, full=True)
+    assert sql(conns, f"select count(*) from checkpoints where project_key = '{REFRESH_KEY}'") == [(1,)]
+    set_option(conns, name, "reference_refresh_hours", 0)
+    start = stats_mark(emu)
+    sync(conns, name)
+    assert access_reads(requests_since(emu, start)) != {}
