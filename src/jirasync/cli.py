@@ -4,32 +4,36 @@ Each command opens the same objects a Python user would (``Connections.open()``)
 method. Library errors become one clear line (``error: … — fix``) and a non-zero exit here, and
 nowhere else. Secrets are never accepted as plain arguments: they come from an environment
 variable (``--secret-env``), stdin (``--secret-stdin``) or a hidden prompt.
+
+Start-up is kept short: at import time this module (and the ``cli_*`` modules that register the
+other commands) loads only Typer, Rich and small jirasync modules; the store, the HTTP client, the
+sync and push engines are imported inside the command that uses them, so ``jirasync --help`` never
+loads SQLAlchemy and ``jirasync sync`` never loads the push engine.
 """
 
 from __future__ import annotations
 
-import asyncio
+import inspect
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from jirasync.auth import AuthMethod
-from jirasync.auth.oauth1 import OAuth1Consumer
-from jirasync.auth.oauth2 import DEFAULT_API_BASE, DEFAULT_AUTH_BASE, DEFAULT_SCOPES, OAuth2App
-from jirasync.check import CheckReport, Features
-from jirasync.client import ClientOptions
-from jirasync.connections import Connection, Connections, Credentials
+from jirasync.auth.defaults import DEFAULT_API_BASE, DEFAULT_AUTH_BASE, DEFAULT_SCOPES
 from jirasync.exceptions import ConfigError, JirasyncError
-from jirasync.site import normalize_site_url
-from jirasync.vault import Secret
+
+if TYPE_CHECKING:
+    from jirasync.check import CheckReport, Features
+    from jirasync.client import ClientOptions
+    from jirasync.connections import Connection, Connections, Credentials
+    from jirasync.vault import Secret
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Connect your systems to Jira: connections, sync, push.")
 connections_app = typer.Typer(no_args_is_help=True, help="List, show, test, rotate and remove connections.")
@@ -57,6 +61,8 @@ def main_options(
 ) -> None:
     state.home, state.db, state.ca_bundle = home, db, ca_bundle
     if verbose:
+        import logging
+
         logging.basicConfig(level=logging.DEBUG, format="%(asctime)s %(name)s %(message)s")
         for noisy in ("httpx", "httpcore"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -71,7 +77,9 @@ def run(coro_or_fn: Callable[[], Any]) -> Any:
     """Run a library call; turn jirasync errors into one line on stderr and exit code 2."""
     try:
         result = coro_or_fn()
-        if asyncio.iscoroutine(result):
+        if inspect.iscoroutine(result):
+            import asyncio
+
             return asyncio.run(result)
         return result
     except JirasyncError as exc:
@@ -82,14 +90,20 @@ def run(coro_or_fn: Callable[[], Any]) -> Any:
 
 
 def open_connections() -> Connections:
+    from jirasync.connections import Connections
+
     return run(lambda: Connections.open(state.home, state.db))
 
 
 def client_options() -> ClientOptions:
+    from jirasync.client import ClientOptions
+
     return ClientOptions(max_retries=2, verify=state.ca_bundle or True)
 
 
 def read_secret(label: str, env: str, from_stdin: bool) -> Secret:
+    from jirasync.vault import Secret
+
     if from_stdin:
         value = sys.stdin.readline().strip()
         if not value:
@@ -163,6 +177,8 @@ def parse_expiry(text: str | None) -> date | None:
 
 
 def features_from(names: list[str] | None) -> Features:
+    from jirasync.check import Features
+
     return Features.parse(names) if names else Features()
 
 
@@ -183,7 +199,12 @@ def gather_credentials(
     private_key: Path | None,
     open_browser: bool,
 ) -> Credentials:
+    from jirasync.auth.oauth1 import OAuth1Consumer
+    from jirasync.auth.oauth2 import OAuth2App
+    from jirasync.connections import Credentials
     from jirasync.oauth_flow import authorize_oauth1, authorize_oauth2
+    from jirasync.site import normalize_site_url
+    from jirasync.vault import Secret
 
     def announce(link: str) -> None:
         err.print(f"Open this URL to authorize jirasync (waiting for the redirect):\n{link}", markup=False)
@@ -254,6 +275,8 @@ def connect(
         if not sys.stdin.isatty():
             fail(ConfigError("--auth", "the auth method is required", fix="pass --auth api-token|pat|basic|oauth2|oauth1"))
         auth = AuthMethod(typer.prompt("Auth method (api-token, pat, basic, oauth2, oauth1)", default="api-token"))
+    from jirasync.site import normalize_site_url
+
     conns = open_connections()
     run(lambda: normalize_site_url(url or ""))
     expires = run(lambda: parse_expiry(token_expires))

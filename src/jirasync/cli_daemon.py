@@ -3,15 +3,18 @@ Registered on the main app by ``cli.py``."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from jirasync import cli
-from jirasync.daemon import DEFAULT_INTERVAL_MIN, Daemon, Scheduled
+
+if TYPE_CHECKING:
+    from jirasync.daemon import Scheduled
+
+DEFAULT_INTERVAL_MIN = 60.0  # = jirasync.daemon.DEFAULT_INTERVAL_MIN (a copy: that module loads the store; tests/test_startup.py compares)
 
 
 def daemon(
@@ -20,6 +23,8 @@ def daemon(
     once: Annotated[bool, typer.Option("--once", help="Run every connection once, then exit.")] = False,
 ) -> None:
     """Sync every connection on its schedule; `kill -USR1 <pid>` runs all of them now. One run per connection at a time."""
+    from jirasync.daemon import Daemon
+
     conns = cli.open_connections()
 
     def report(item: Scheduled, summary: Any) -> None:
@@ -32,6 +37,8 @@ def daemon(
                           f"next in {item.interval_s / 60:g} min")
 
     sched = Daemon(conns, names=connection or None, interval_min=interval, on_result=report)
+
+    import asyncio
 
     async def main() -> None:
         if once:

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from jirasync import cli
-from jirasync.client import ClientOptions
 from jirasync.exceptions import ConfigError
-from jirasync.push import Mapping, Pusher, PushOptions, PushRecord, PushReport
-from jirasync.push.inputs import FORMATS, guess_format, read_rows
-from jirasync.push.mapping import FieldMap
+
+if TYPE_CHECKING:
+    from jirasync.push import Pusher, PushRecord, PushReport
 
 SARIF_DEFAULTS = ("summary=summary", "description=description", "priority=priority")
 COLOURS = {"created": "green", "updated": "cyan", "transitioned": "cyan", "deleted": "magenta", "failed": "red",
@@ -28,6 +27,9 @@ COLOURS = {"created": "green", "updated": "cyan", "transitioned": "cyan", "delet
 
 
 def load_records(path: Path, fmt: str | None, external_id: str | None, maps: list[str]) -> list[PushRecord]:
+    from jirasync.push.inputs import FORMATS, guess_format, read_rows
+    from jirasync.push.mapping import FieldMap, Mapping
+
     fmt = fmt or guess_format(path)
     if fmt not in FORMATS:
         raise ConfigError("--format", f"{fmt!r} is not a known format", fix=f"use one of {', '.join(FORMATS)}")
@@ -73,6 +75,9 @@ def push(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Create or update Jira issues from records, exactly once per external id (label + issue property)."""
+    from jirasync.client import ClientOptions
+    from jirasync.push import Pusher, PushOptions
+
     conns = cli.open_connections()
     options = PushOptions(settle_s=settle, delete_subtasks=delete_subtasks, verify=verify,
                           client=ClientOptions(verify=cli.state.ca_bundle or True))

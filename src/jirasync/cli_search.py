@@ -7,19 +7,18 @@ import json
 import re
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.markup import escape
-from sqlalchemy import func, select
 
 from jirasync import cli
 from jirasync.exceptions import ConfigError
-from jirasync.search import Hit, reindex, search, viewers
-from jirasync.search.query import MARK, connection_id
-from jirasync.store import ConnectionRow, Store
-from jirasync.store.models import IssueRow, UserRow
+
+if TYPE_CHECKING:
+    from jirasync.search import Hit
+    from jirasync.store import Store
 
 _RELATIVE = re.compile(r"^-?(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -46,6 +45,11 @@ def parse_when(value: str, zone: str | None, now: datetime | None = None) -> dat
 
 def _pick(store: Store, name: str | None) -> tuple[int, str | None]:
     """The connection's id and its user's time zone (the only connection when no name is given)."""
+    from sqlalchemy import select
+
+    from jirasync.search.query import connection_id
+    from jirasync.store import ConnectionRow
+
     with store.session() as s:
         rows = list(s.execute(select(ConnectionRow.name, ConnectionRow.time_zone).order_by(ConnectionRow.name)))
     if name is None:
@@ -59,6 +63,8 @@ def _pick(store: Store, name: str | None) -> tuple[int, str | None]:
 
 def _marked(snippet: str) -> str:
     """A snippet with its ``**match**`` marks as Rich bold, everything else escaped."""
+    from jirasync.search.query import MARK
+
     parts = escape(snippet).split(MARK)
     return "".join(f"[bold yellow]{p}[/bold yellow]" if i % 2 else p for i, p in enumerate(parts))
 
@@ -75,6 +81,11 @@ def _print(hits: list[Hit]) -> None:
 
 def issue_viewers(store: Store, cid: int, key: str) -> list[tuple[str, str | None, str | None]]:
     """(user id, display name, email) of every active user who may see the issue ``key``."""
+    from sqlalchemy import func, select
+
+    from jirasync.search import viewers
+    from jirasync.store.models import IssueRow, UserRow
+
     with store.session() as s:
         issue_id = s.scalar(select(IssueRow.id).where(IssueRow.connection_id == cid, IssueRow.deleted_at.is_(None),
                                                       func.upper(IssueRow.key) == key.upper()))
@@ -108,6 +119,8 @@ def search_command(
     who_can_see: Annotated[str | None, typer.Option("--who-can-see", help="Instead of searching: list the users who may see this issue (a key).")] = None,
 ) -> None:
     """Full-text search over the synced issues: ranked, with snippets; --as shows only what that user could see."""
+    from jirasync.search import reindex, search
+
     store = cli.open_connections().store
     cid, zone = cli.run(lambda: _pick(store, connection))
     if who_can_see:

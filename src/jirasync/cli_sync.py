@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from jirasync import cli
-from jirasync.client import ClientOptions
-from jirasync.daemon import RunLock
 from jirasync.exceptions import ConfigError, JirasyncError
-from jirasync.sync import Syncer, SyncSummary
-from jirasync.sync.progress import RichProgress, summary_table
+
+if TYPE_CHECKING:
+    from jirasync.sync import SyncSummary
 
 
 def _pick_connection(name: str | None) -> str:
@@ -34,6 +33,11 @@ def sync(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (no progress bars).")] = False,
 ) -> None:
     """Copy what the connection's Jira user can see into the store: full the first time, then only changes."""
+    from jirasync.client import ClientOptions
+    from jirasync.daemon import RunLock
+    from jirasync.sync import Syncer
+    from jirasync.sync.progress import RichProgress, summary_table
+
     name = cli.run(lambda: _pick_connection(connection))
     conns = cli.open_connections()
     syncer = Syncer(conns, name, options=ClientOptions(verify=cli.state.ca_bundle or True))

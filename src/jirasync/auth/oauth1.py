@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
-from authlib.oauth1 import SIGNATURE_RSA_SHA1
-from authlib.oauth1.rfc5849.client_auth import ClientAuth
 
 from jirasync.exceptions import AuthenticationError
 from jirasync.vault import Secret
+
+if TYPE_CHECKING:
+    from authlib.oauth1.rfc5849.client_auth import ClientAuth
 
 REQUEST_TOKEN_PATH = "/plugins/servlet/oauth/request-token"
 AUTHORIZE_PATH = "/plugins/servlet/oauth/authorize"
@@ -30,6 +32,9 @@ class OAuth1Consumer:
     private_key_pem: Secret
 
     def signer(self, token: str | None = None, token_secret: str | None = None, **kw: str) -> ClientAuth:
+        from authlib.oauth1 import SIGNATURE_RSA_SHA1  # (imported on first use: most commands never sign)
+        from authlib.oauth1.rfc5849.client_auth import ClientAuth
+
         return ClientAuth(
             self.consumer_key,
             token=token,

@@ -20,18 +20,18 @@ import secrets
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from types import ModuleType
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
-from authlib.oauth2.rfc6749 import parameters
 
+from jirasync.auth.defaults import DEFAULT_API_BASE as DEFAULT_API_BASE
+from jirasync.auth.defaults import DEFAULT_AUTH_BASE as DEFAULT_AUTH_BASE
+from jirasync.auth.defaults import DEFAULT_SCOPES as DEFAULT_SCOPES
 from jirasync.exceptions import AuthenticationError, ConfigError, NetworkError, ReauthorizeRequired
 from jirasync.vault import Secret
 
-DEFAULT_AUTH_BASE = "https://auth.atlassian.com"
-DEFAULT_API_BASE = "https://api.atlassian.com"
-DEFAULT_SCOPES = ("read:jira-work", "write:jira-work", "read:jira-user", "manage:jira-webhook", "offline_access")
 REAUTHORIZE_FIX = "run `jirasync connections rotate NAME` to authorize the app again"
 
 
@@ -119,9 +119,16 @@ class AuthorizationRequest:
     state: str = field(repr=False)
 
 
+def _parameters() -> ModuleType:
+    """Authlib's OAuth 2.0 protocol helpers, imported on first use (not by every command's start-up)."""
+    from authlib.oauth2.rfc6749 import parameters
+
+    return parameters
+
+
 def authorization_request(app: OAuth2App, state: str | None = None) -> AuthorizationRequest:
     state = state or secrets.token_urlsafe(24)
-    url = parameters.prepare_grant_uri(
+    url = _parameters().prepare_grant_uri(
         f"{app.auth_base.rstrip('/')}/authorize",
         app.client_id,
         "code",
@@ -145,6 +152,7 @@ def code_from_callback(callback_url: str, expected_state: str) -> str:
             f"the authorization was refused: {q.get('error_description', q.get('error', ['?']))[0]}",
             fix="approve the consent screen, and check the app's callback URL and scopes",
         )
+    parameters = _parameters()
     try:
         result = parameters.parse_authorization_code_response(callback_url, state=expected_state)
     except parameters.MismatchingStateException:
@@ -157,7 +165,7 @@ def code_from_callback(callback_url: str, expected_state: str) -> str:
 
 
 async def _token_request(app: OAuth2App, http: httpx.AsyncClient, grant_type: str, **params: str) -> dict[str, Any]:
-    body = parameters.prepare_token_request(
+    body = _parameters().prepare_token_request(
         grant_type, client_id=app.client_id, client_secret=app.client_secret.reveal(), **params
     )
     try:
