@@ -12,11 +12,11 @@ from jirasync import cli
 from jirasync.exceptions import ConfigError, JirasyncError
 
 if TYPE_CHECKING:
+    from jirasync.connections import Connections
     from jirasync.sync import SyncSummary
 
 
-def _pick_connection(name: str | None) -> str:
-    conns = cli.open_connections()
+def _pick_connection(conns: Connections, name: str | None) -> str:
     if name:
         return name
     names = [c.name for c in cli.run(conns.list)]
@@ -38,8 +38,8 @@ def sync(
     from jirasync.sync import Syncer
     from jirasync.sync.progress import RichProgress, summary_table
 
-    name = cli.run(lambda: _pick_connection(connection))
-    conns = cli.open_connections()
+    conns = cli.open_connections()  # once: it opens the store (an engine, a schema check) and reads the key
+    name = cli.run(lambda: _pick_connection(conns, connection))
     syncer = Syncer(conns, name, options=ClientOptions(verify=cli.state.ca_bundle or True))
     lock = RunLock(conns, name)  # one run per connection at a time, the daemon's included
     if not lock.acquire():
