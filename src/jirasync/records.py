@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as _field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from jirasync.exceptions import RecordError
@@ -44,11 +45,21 @@ class _Reader:
             raise RecordError(kind, "(record)", f"expected a JSON object, got {type(data).__name__}", raw=data)
         self.kind, self.data = kind, data
         self.remote_id = remote_id if remote_id is not None else _id_text(data.get("id"))
+        self.raw: Any = data  # what errors carry: the whole record, also for a nested reader
+        self.prefix = ""  # the path of ``data`` in the record, for errors
+
+    def nested(self, key: str) -> _Reader:
+        """A reader of the object at ``key`` (the caller checked it is one): shorter paths, same errors."""
+        sub = _Reader(self.kind, self.data[key], self.remote_id)
+        sub.remote_id, sub.raw, sub.prefix = self.remote_id, self.raw, f"{self.prefix}{key}."
+        return sub
 
     def fail(self, path: str, message: str) -> RecordError:
-        return RecordError(self.kind, path, message, remote_id=self.remote_id, raw=self.data)
+        return RecordError(self.kind, self.prefix + path, message, remote_id=self.remote_id, raw=self.raw)
 
     def get(self, path: str, default: Any = None) -> Any:
+        if "." not in path:
+            return self.data.get(path, default)
         node: Any = self.data
         for part in path.split("."):
             if not isinstance(node, dict):
@@ -166,6 +177,12 @@ def parse_time(value: Any) -> datetime:
         return from_epoch_ms(int(value))
     if not isinstance(value, str):
         raise ValueError(f"expected a timestamp, got {value!r}")
+    return _parse_iso(value)
+
+
+@lru_cache(maxsize=8192)
+def _parse_iso(value: str) -> datetime:
+    """Cached: an issue's times and its comments' created/updated often repeat (datetimes are immutable)."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -476,11 +493,14 @@ class HistoryRecord:
 def _change_item(r: _Reader, history_id: int, i: int, item: Any) -> ChangeItemRecord:
     if not isinstance(item, dict) or not isinstance(item.get("field"), str):
         raise r.fail(f"items[{i}].field", "missing")
-    def text(key: str) -> str | None:
-        value = item.get(key)
-        return None if value is None else str(value)
-    return ChangeItemRecord(history_id, i, item["field"], text("fieldtype"), text("fieldId"), text("from"),
-                            text("fromString"), text("to"), text("toString"), item)
+    get = item.get
+    return ChangeItemRecord(history_id, i, item["field"], _text(get("fieldtype")), _text(get("fieldId")),
+                            _text(get("from")), _text(get("fromString")), _text(get("to")),
+                            _text(get("toString")), item)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -563,36 +583,37 @@ class IssueRecord:
     @classmethod
     def from_json(cls, data: Any, cloud: bool, to_markdown: ToMarkdown | None = None) -> IssueRecord:
         r = _Reader("issue", data)
-        issue_id, f = r.req_int("id"), "fields."
+        issue_id = r.req_int("id")
         if not isinstance(r.get("fields"), dict):
             raise r.fail("fields", "missing")
-        updated = r.req_time(f + "updated")
-        description = r.get(f + "description")
-        comments, comment_total = _embedded(r, f + "comment", "comments")
-        worklogs, worklog_total = _embedded(r, f + "worklog", "worklogs")
+        f = r.nested("fields")
+        updated = f.req_time("updated")
+        description = f.get("description")
+        comments, comment_total = _embedded(f, "comment", "comments")
+        worklogs, worklog_total = _embedded(f, "worklog", "worklogs")
         return cls(
-            issue_id, r.req_str("key"), r.req_int(f + "project.id"), r.req_str(f + "project.key"),
-            r.opt_int(f + "issuetype.id"), r.opt_str(f + "issuetype.name"),
-            r.opt_int(f + "status.id"), r.opt_str(f + "status.name"), r.opt_str(f + "status.statusCategory.key"),
-            r.opt_str(f + "summary"), description, _md(to_markdown, description), r.get(f + "environment"),
-            r.opt_str(f + "priority.name"), r.opt_str(f + "resolution.name"),
-            r.user(f + "assignee", cloud), r.user(f + "reporter", cloud), r.user(f + "creator", cloud),
-            r.opt_time(f + "created"), updated, epoch_ms(updated), r.opt_time(f + "resolutiondate"),
-            r.opt_date(f + "duedate"), r.names(f + "labels"), r.names(f + "components"),
-            r.names(f + "fixVersions"), r.names(f + "versions"),
-            r.opt_int(f + "parent.id"), r.opt_int(f + "security.id"),
-            r.opt_int(f + "timetracking.originalEstimateSeconds"),
-            r.opt_int(f + "timetracking.remainingEstimateSeconds"),
-            r.opt_int(f + "timetracking.timeSpentSeconds"),
-            {k: v for k, v in data["fields"].items() if k.startswith("customfield_") and v is not None},
+            issue_id, r.req_str("key"), f.req_int("project.id"), f.req_str("project.key"),
+            f.opt_int("issuetype.id"), f.opt_str("issuetype.name"),
+            f.opt_int("status.id"), f.opt_str("status.name"), f.opt_str("status.statusCategory.key"),
+            f.opt_str("summary"), description, _md(to_markdown, description), f.get("environment"),
+            f.opt_str("priority.name"), f.opt_str("resolution.name"),
+            f.user("assignee", cloud), f.user("reporter", cloud), f.user("creator", cloud),
+            f.opt_time("created"), updated, epoch_ms(updated), f.opt_time("resolutiondate"),
+            f.opt_date("duedate"), f.names("labels"), f.names("components"),
+            f.names("fixVersions"), f.names("versions"),
+            f.opt_int("parent.id"), f.opt_int("security.id"),
+            f.opt_int("timetracking.originalEstimateSeconds"),
+            f.opt_int("timetracking.remainingEstimateSeconds"),
+            f.opt_int("timetracking.timeSpentSeconds"),
+            {k: v for k, v in f.data.items() if k.startswith("customfield_") and v is not None},
             comment_total, worklog_total,
-            tuple(_children(r, f + "comment", comments,
+            tuple(_children(f, "comment", comments,
                             lambda c: CommentRecord.from_json(issue_id, c, cloud, to_markdown))),
-            tuple(_children(r, f + "worklog", worklogs,
+            tuple(_children(f, "worklog", worklogs,
                             lambda w: WorklogRecord.from_json(issue_id, w, cloud, to_markdown))),
-            tuple(_children(r, f + "attachment", r.get(f + "attachment") or [],
+            tuple(_children(f, "attachment", f.get("attachment") or [],
                             lambda a: AttachmentRecord.from_json(issue_id, a, cloud))),
-            tuple(_children(r, f + "issuelinks", r.get(f + "issuelinks") or [],
+            tuple(_children(f, "issuelinks", f.get("issuelinks") or [],
                             lambda lk: IssueLinkRecord.from_json(issue_id, lk, cloud))),
             data,
         )

@@ -39,6 +39,9 @@ def escape_text(text: str, before: str = " ", after: str = " ") -> str:
 def escape_line_start(line: str) -> str:
     """Escape a paragraph line whose start Markdown would read as a heading, quote, list or rule."""
     line = line.lstrip(" \t")
+    first = line[:1]
+    if not first or (first not in "#>-+=" and not first.isdecimal()):  # what _LINE_START can start with
+        return line
     match = _LINE_START.match(line)
     if match is None:
         return line

@@ -107,9 +107,9 @@ class _Renderer:
         if depth > MAX_DEPTH:
             return escape_line_start(escape_text(" ".join(_all_text(node).split())))
         kind = node.get("type")
-        method = getattr(self, f"b_{kind}", None)
+        method = BLOCK_RENDERERS.get(kind) if isinstance(kind, str) else None
         if method is not None:
-            return str(method(node, depth + 1, alternate))
+            return str(method(self, node, depth + 1, alternate))
         if kind in INLINE_KINDS:
             return self.paragraph_text([node])
         content = children(node)
@@ -125,6 +125,8 @@ class _Renderer:
 
     def paragraph_text(self, inline: list[Node]) -> str:
         text = self.inline(inline, "block")
+        if "\n" not in text:
+            return escape_line_start(text.rstrip(" \t"))
         return "\n".join(escape_line_start(line.rstrip(" \t")) for line in text.split("\n")).strip("\n")
 
     def b_heading(self, node: Node, depth: int, alternate: bool) -> str:
@@ -366,22 +368,32 @@ class _Renderer:
     def inline(self, nodes: list[Node], mode: str) -> str:
         """Inline nodes as Markdown. ``mode``: "block" (hard breaks as ``\\``), "line" (spaces),
         "cell" (``<br>``, pipes escaped)."""
+        plain = _plain_text(nodes)
+        if plain is not None:
+            return escape_text(plain)
         segments = self.segments(nodes, mode)
-        text = _emit(segments, cell=(mode == "cell"))
+        if any(seg[0] for seg in segments):
+            text = _emit(segments, cell=(mode == "cell"))
+        else:
+            text = _emit_unmarked(segments, cell=(mode == "cell"))
         if mode == "cell":
             text = text.replace("\n", " ")
         return text.strip("\n")
 
     def segments(self, nodes: list[Node], mode: str) -> list[Segment]:
         out: list[Segment] = []
-        brk = {"block": "\\\n", "line": " ", "cell": "<br>"}[mode]
+        brk = BREAKS[mode]
         for node in nodes:
             node_marks = _rendered_marks(node)
             kind = node.get("type")
             if kind == "text":
                 text = str(node.get("text", ""))
-                if any(m.get("type") == "code" for m in marks(node)):
+                if node.get("marks") and any(m.get("type") == "code" for m in marks(node)):
                     _push(out, (node_marks, "code", text))
+                    continue
+                if "\n" not in text:
+                    if text:
+                        _push(out, (node_marks, "text", text))
                     continue
                 for i, line in enumerate(text.replace("\r\n", "\n").split("\n")):
                     if i:
@@ -426,10 +438,25 @@ class _Renderer:
         return escape_text(text) if isinstance(text, str) else ""
 
 
+# Every ``b_<type>`` method, by node type: ``block`` dispatches through this table.
+BLOCK_RENDERERS = {name[2:]: fn for name, fn in vars(_Renderer).items() if name.startswith("b_")}
+BREAKS = {"block": "\\\n", "line": " ", "cell": "<br>"}  # a hard break in each inline mode
+
 INLINE_KINDS = frozenset({
     "text", "hardBreak", "mention", "emoji", "status", "date", "inlineCard", "placeholder",
     "mediaInline", "inlineExtension",
 })
+
+
+def _plain_text(nodes: list[Node]) -> str | None:
+    """The text of inline nodes that are all unmarked one-line text (most paragraphs), else None."""
+    parts = []
+    for node in nodes:
+        text = node.get("text")
+        if node.get("type") != "text" or node.get("marks") or not isinstance(text, str) or "\n" in text:
+            return None
+        parts.append(text)
+    return "".join(parts)
 
 
 def _push(out: list[Segment], seg: Segment) -> None:
@@ -442,6 +469,8 @@ def _push(out: list[Segment], seg: Segment) -> None:
 
 
 def _rendered_marks(node: Node) -> tuple[Node, ...]:
+    if not node.get("marks"):
+        return ()
     kept = [m for m in marks(node) if m["type"] in MARK_ORDER]
     kept.sort(key=lambda m: MARK_ORDER[m["type"]])
     seen: set[str] = set()
@@ -476,6 +505,23 @@ def _close(mark: Node, html: bool) -> str:
     if kind == "subsup":
         return "</sub>" if attrs(mark).get("type") == "sub" else "</sup>"
     return f"</{HTML_TAGS[kind]}>" if html or kind not in DELIMS else DELIMS[kind]
+
+
+def _emit_unmarked(segments: list[Segment], cell: bool) -> str:
+    """``_emit`` for segments without marks (most paragraphs): no delimiters, so only escaping."""
+    out: list[str] = []
+    last = " "
+    for index, (_, kind, payload) in enumerate(segments):
+        if kind == "code":
+            body = code_span(payload).replace("|", "\\|") if cell else code_span(payload)
+        elif kind == "text":
+            body = escape_text(payload, last, _next_char(segments, index))
+        else:
+            body = payload
+        if body:
+            out.append(body)
+            last = body[-1]
+    return "".join(out)
 
 
 def _emit(segments: list[Segment], cell: bool = False) -> str:
