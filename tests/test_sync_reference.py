@@ -237,6 +237,20 @@ def test_audited_changes_are_read_by_the_next_incremental(emulator: Callable[...
     assert count(by_route, "/permissionscheme") >= 1
     assert store_grants(conns) == truth_grants(emu)
 
+    # an issue security level member change
+    scheme_with_levels = next(sc for sc in state.security_schemes.values() if sc.levels)
+    level = scheme_with_levels.levels[0]
+    mutate(emu, {"op": "add_security_level_member", "level": level.id, "holder_type": "user",
+                 "holder_param": outsider["accountId"]})
+    start = stats_mark(emu)
+    sync(conns, name)
+    by_route = requests_since(emu, start)
+    assert count(by_route, rf"/project/{ID}/securitylevel") >= 1, by_route
+    assert count(by_route, "/group/member") == 0  # groups were not audited as changed
+    stored = {(t, v) for t, v in sql(conns, "select holder_type, holder_parameter from security_level_members "
+                                            f"where level_id = {int(level.id)} and deleted_at is null")}
+    assert ("user", outsider["accountId"]) in stored
+
     # and then nothing again
     start = stats_mark(emu)
     sync(conns, name)

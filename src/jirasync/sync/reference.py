@@ -142,7 +142,7 @@ class ReferenceSync:
             *(self._guard(what, family(name, read()), None) for name, (what, read) in readers.items() if name in plan),
             self._guard("boards", self.sync_boards(), None),
         )
-        self.summary.reference["kept"] = len(FAMILIES) - len(plan)
+        self.summary.reference["access_families_kept"] = len(FAMILIES) - len(plan)
         if "groups" not in plan:
             self.groups = stored_group_members(self.repo.store, self.repo.connection_id)
         if "roles" not in plan:
