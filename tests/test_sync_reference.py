@@ -282,3 +282,15 @@ def test_refresh_is_due_after_reference_refresh_hours(emulator: Callable[..., Em
     start = stats_mark(emu)
     sync(conns, name)
     assert access_reads(requests_since(emu, start)) != {}
+
+
+def test_sprint_field_values_of_both_flavours_parse() -> None:
+    from jirasync.store.sprint_members import sprint_ids
+
+    cloud = [{"id": 3, "name": "SEC Sprint 3", "state": "active", "boardId": 1}, {"id": "7", "name": "x"}]
+    dc = ["com.atlassian.greenhopper.service.sprint.Sprint@3[id=3,rapidViewId=1,state=ACTIVE,name=A, id=9,goal=]",
+          "com.atlassian.greenhopper.service.sprint.Sprint@1a[rapidViewId=2,state=CLOSED,id=26,name=B]"]
+    assert sprint_ids(cloud) == {3, 7}
+    assert sprint_ids(dc) == {3, 26}  # a name that looks like ", id=9" is not an id
+    assert sprint_ids(None) == set() and sprint_ids([]) == set()
+    assert sprint_ids(12) == {12}  # written as a single id

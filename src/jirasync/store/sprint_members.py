@@ -64,7 +64,10 @@ def memberships(issues: Iterable[IssueRecord], field_ids: Sequence[str]) -> dict
     """issue id -> its sprint ids, for the issues whose JSON carries one of the Sprint fields."""
     out: dict[int, set[int]] = {}
     for issue in issues:
-        fields = (issue.raw or {}).get("fields") or {}
+        fields = (issue.raw or {}).get("fields")
+        if not isinstance(fields, dict):  # no raw JSON kept: ``custom`` has the non-null values
+            out[issue.id] = set().union(*(sprint_ids(issue.custom.get(f)) for f in field_ids))
+            continue
         present = [f for f in field_ids if f in fields]
         if not present:
             continue  # the field is not on this issue's screens: keep what is stored
