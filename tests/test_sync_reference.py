@@ -294,3 +294,53 @@ def test_sprint_field_values_of_both_flavours_parse() -> None:
     assert sprint_ids(dc) == {3, 26}  # a name that looks like ", id=9" is not an id
     assert sprint_ids(None) == set() and sprint_ids([]) == set()
     assert sprint_ids(12) == {12}  # written as a single id
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_rest_writes_to_group_members_and_role_actors(flavor: str) -> None:
+    """``POST/DELETE group/user`` and ``POST/DELETE project/{p}/role/{id}`` change what the reads show,
+    answer as the OpenAPI spec says, and (Cloud) leave the audit records the sync looks for."""
+    from jiraemu import EmuConfig
+    from tests.support.spec import SpecValidator
+
+    server = EmulatorServer(EmuConfig(flavor=flavor, **base.DEFAULTS))
+    validator = SpecValidator.for_backend(server.backend)
+    server.backend.observers.append(validator.observe)
+    server.start()
+    try:
+        cloud = flavor == "cloud"
+        v = 3 if cloud else 2
+        kw: dict[str, Any] = ({"auth": ("admin@example.com", "emulator-token")} if cloud
+                              else {"headers": {"Authorization": "Bearer emulator-pat"}})
+        with httpx.Client(base_url=f"{server.url}/rest/api/{v}", timeout=30, **kw) as http:
+            state = server.backend.state
+            group = sorted(state.groups)[0]
+            user = next(u for u in state.users.values() if u.active and u.account_id not in state.groups[group].members)
+            ref = user.account_id if cloud else user.name
+            body = {"accountId": ref} if cloud else {"name": ref}
+            added = http.post("/group/user", params={"groupname": group}, json=body)
+            assert added.status_code == 201, added.text
+            assert user.account_id in state.groups[group].members
+            again = http.post("/group/user", params={"groupname": group}, json=body)
+            assert again.status_code == 400
+            gone = http.delete("/group/user", params={"groupname": group, ("accountId" if cloud else "username"): ref})
+            assert gone.status_code == 200, gone.text
+            assert user.account_id not in state.groups[group].members
+
+            project = next(p for p in state.projects.values() if not p.deleted)
+            role = sorted(state.roles)[0]
+            answer = http.post(f"/project/{project.key}/role/{role}", json={"user": [ref]})
+            assert answer.status_code == 200, answer.text
+            assert any(a.get("actorUser", {}).get("accountId") == user.account_id or a.get("name") == user.name
+                       for a in answer.json()["actors"])
+            removed = http.delete(f"/project/{project.key}/role/{role}", params={"user": ref})
+            assert removed.status_code == 204, removed.text
+            assert all(a.value != user.account_id for a in project.role_actors.get(role, []))
+
+            if cloud:
+                summaries = [r["summary"] for r in http.get("/auditing/record", params={"limit": 10}).json()["records"]]
+                assert summaries[:4] == ["Project roles changed", "Project roles changed",
+                                         "User removed from group", "User added to group"]
+    finally:
+        server.stop()
+    assert validator.problems == []

@@ -14,7 +14,7 @@ from jiraemu.errors import JiraError, bad_request, not_found
 from jiraemu.events import ISSUE_UPDATED, Event
 from jiraemu.state import Actor, AuditRecord, Doc, Grant, Issue, Project, User
 from jiraemu.timefmt import parse_ts
-from jiraemu.users import audit
+from jiraemu.users import audit, writes
 
 if TYPE_CHECKING:
     from jiraemu.backend import Backend
@@ -348,32 +348,20 @@ def _role_target(backend: Backend, data: dict[str, Any]) -> tuple[Project, int, 
     return project, role, Actor("user", find_user(backend, data.get("user")).account_id)
 
 
-def _audit_role(backend: Backend, user: User, project: Project, role: int, kind: str, before: list[Actor]) -> None:
-    after = project.role_actors.get(role, [])
-    values = [[a.value for a in actors if a.kind == kind] for actors in (before, after)]
-    if values[0] != values[1]:
-        name = backend.state.roles[role].name if role in backend.state.roles else str(role)
-        audit.project_roles_changed(backend, user.account_id, role, name, project.id, project.name,
-                                    "Users" if kind == "user" else "Groups", values[0], values[1])
-
-
 def _op_remove_role_actor(backend: Backend, user: User, data: dict[str, Any]) -> dict[str, Any]:
     project, role, actor = _role_target(backend, data)
     actors = project.role_actors.get(role, [])
     if actor not in actors:
         raise not_found(f"{actor.kind} {actor.value} is not an actor of role {role} in {project.key}.")
-    project.role_actors[role] = [a for a in actors if a != actor]
-    _audit_role(backend, user, project, role, actor.kind, actors)
+    writes.set_role_actors(backend, user, project, role, [a for a in actors if a != actor])
     return {"project": project.key, "role": role, "removed": dataclasses.asdict(actor)}
 
 
 def _op_add_role_actor(backend: Backend, user: User, data: dict[str, Any]) -> dict[str, Any]:
     project, role, actor = _role_target(backend, data)
-    actors = project.role_actors.setdefault(role, [])
-    before = list(actors)
+    actors = project.role_actors.get(role, [])
     if actor not in actors:
-        actors.append(actor)
-        _audit_role(backend, user, project, role, actor.kind, before)
+        writes.set_role_actors(backend, user, project, role, [*actors, actor])
     return {"project": project.key, "role": role, "added": dataclasses.asdict(actor)}
 
 
@@ -397,10 +385,8 @@ def _op_remove_group_member(backend: Backend, user: User, data: dict[str, Any]) 
     if group is None:
         raise not_found(f"No group {data.get('group')!r}.")
     member = find_user(backend, data.get("user"))
-    if member.account_id not in group.members:
+    if not writes.remove_group_member(backend, user, group, member):
         raise not_found(f"{member.name} is not a member of {group.name}.")
-    group.members = [m for m in group.members if m != member.account_id]
-    audit.group_membership(backend, user.account_id, group.name, member.account_id, added=False)
     return {"group": group.name, "removed": member.account_id}
 
 
@@ -409,9 +395,7 @@ def _op_add_group_member(backend: Backend, user: User, data: dict[str, Any]) -> 
     if group is None:
         raise not_found(f"No group {data.get('group')!r}.")
     member = find_user(backend, data.get("user"))
-    if member.account_id not in group.members:
-        group.members = [*group.members, member.account_id]
-        audit.group_membership(backend, user.account_id, group.name, member.account_id, added=True)
+    writes.add_group_member(backend, user, group, member)
     return {"group": group.name, "added": member.account_id}
 
 

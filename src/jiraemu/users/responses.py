@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from jiraemu import repr as r
 from jiraemu.errors import bad_request, forbidden, not_found
-from jiraemu.http import JiraRequest, View
+from jiraemu.http import JiraRequest, Reply, View
 from jiraemu.state import (
     Actor,
     AuditRecord,
@@ -22,6 +22,7 @@ from jiraemu.state import (
     User,
 )
 from jiraemu.users import models as m
+from jiraemu.users import writes
 from jiraemu.users.catalog import PERMISSIONS
 
 
@@ -463,3 +464,79 @@ def assignable_users(req: JiraRequest) -> list[dict[str, Any] | None]:
                          req.q("issueKey") or req.q("issueId"), req.q("query") or req.q("username"), req.q("accountId"))
     chunk, _ = m.page(found, req.q_int("startAt", 0, 0), req.q_int("maxResults", 50, 0, 1000))
     return [r.user_ref(req, u) for u in chunk]
+
+
+# -- group members and role actors: writes ---------------------------------------------------------------------
+def _member(req: JiraRequest, ref: Any) -> User:
+    """A user named by account id (Cloud) or username / key (Data Center)."""
+    user = None
+    if isinstance(ref, str) and ref:
+        user = req.state.users.get(ref) if req.is_cloud else (req.state.user_by_name(ref) or req.state.users.get(ref))
+    if user is None:
+        raise not_found(f"The user '{ref}' does not exist." if ref else "The user was not found.")
+    return user
+
+
+def _group_bean(req: JiraRequest, group: Group) -> dict[str, Any]:
+    out = group_name(req, group)
+    out["users"] = {"size": len(group.members), "items": [], "max-results": 50, "start-index": 0, "end-index": 0}
+    out["expand"] = "users"
+    return out
+
+
+def add_user_to_group(req: JiraRequest) -> Reply:
+    m.require_global(req.backend.perms, req.caller.user, "ADMINISTER")
+    group = m.find_group(req.state, req.q("groupname"), req.q("groupId"))
+    body = req.json_object()
+    member = _member(req, body.get("accountId") if req.is_cloud else (body.get("name") or body.get("accountId")))
+    if not writes.add_group_member(req.backend, req.caller.user, group, member):
+        raise bad_request(f"Cannot add user. '{member.display_name}' already belongs to group '{group.name}'.")
+    return Reply(_group_bean(req, group), status=201)
+
+
+def remove_user_from_group(req: JiraRequest) -> Reply:
+    m.require_global(req.backend.perms, req.caller.user, "ADMINISTER")
+    group = m.find_group(req.state, req.q("groupname"), req.q("groupId"))
+    member = _member(req, req.q("accountId") if req.is_cloud else (req.q("username") or req.q("accountId")))
+    if not writes.remove_group_member(req.backend, req.caller.user, group, member):
+        raise not_found(f"Cannot remove user. '{member.display_name}' is not a member of group '{group.name}'.")
+    return Reply(None, status=200)
+
+
+def _group_ref(req: JiraRequest, name: str | None, group_id: str | None) -> str:
+    return m.find_group(req.state, name, group_id).name
+
+
+def add_project_role_actors(req: JiraRequest) -> dict[str, Any]:
+    project = m.administrable_project(req.state, req.backend.perms, req.caller.user, req.p("projectIdOrKey"))
+    role = m.role(req.state, req.p("id"))
+    body = req.json_object()
+    wanted: list[Actor] = []
+    for ref in body.get("user") or []:
+        wanted.append(Actor("user", _member(req, str(ref)).account_id))
+    for ref in body.get("group") or []:
+        wanted.append(Actor("group", _group_ref(req, str(ref), None)))
+    for ref in body.get("groupId") or []:
+        wanted.append(Actor("group", _group_ref(req, None, str(ref))))
+    if not wanted:
+        raise bad_request("You must specify a user or a group to add.")
+    actors = list(project.role_actors.get(role.id, []))
+    actors.extend(a for a in dict.fromkeys(wanted) if a not in actors)
+    writes.set_role_actors(req.backend, req.caller.user, project, role.id, actors)
+    return project_role(req, project, role)
+
+
+def remove_project_role_actor(req: JiraRequest) -> Reply:
+    project = m.administrable_project(req.state, req.backend.perms, req.caller.user, req.p("projectIdOrKey"))
+    role = m.role(req.state, req.p("id"))
+    if req.q("user"):
+        actor = Actor("user", _member(req, req.q("user")).account_id)
+    elif req.q("group") or req.q("groupId"):
+        actor = Actor("group", _group_ref(req, req.q("group"), req.q("groupId")))
+    else:
+        raise bad_request("You must specify a user or a group to remove.")
+    actors = project.role_actors.get(role.id, [])
+    if actor not in actors:
+        raise not_found(f"The {actor.kind} '{actor.value}' is not an actor of role '{role.name}' in this project.")
+    writes.set_role_actors(req.backend, req.caller.user, project, role.id, [a for a in actors if a != actor])
+    return Reply(None, status=204)
