@@ -24,6 +24,7 @@ _BQ = re.compile(r"^\s*bq\.\s?(.*)$")
 _RULE = re.compile(r"^\s*-{4,}\s*$")
 _LIST = re.compile(r"^\s*([*#]+|-)\s+(.*)$")
 _TABLE = re.compile(r"^\s*\|")
+LINE_SYNTAX_STARTS = "|*#-hb"  # what the first non-blank of a table, list, rule, heading or quote line is
 PANEL_TYPES = {"info": "info", "warning": "warning", "note": "note", "tip": "tip", "panel": "custom"}
 
 EMOTICONS = {
@@ -38,7 +39,10 @@ DELIM_MARKS: dict[str, Node] = {
     "^": {"type": "subsup", "attrs": {"type": "sup"}}, "~": {"type": "subsup", "attrs": {"type": "sub"}},
     "??": {"type": "em"},
 }
-_SPECIAL = re.compile(r"\\|\{|\[|!|[*_+\-^~]|\?\?|[:;(]|https?://|ftp://|&#")
+# Where an inline construct may start. ``:``, ``;`` and ``(`` only start emoticons, so they are
+# looked at only when an emoticon could follow (one character matched, like every alternative).
+_SPECIAL = re.compile(r"\\|\{|\[|!|[*_+\-^~]|\?\?|https?://|ftp://|&#"
+                      r"|:(?=[()PD])|;(?=\))|\((?=[^()\s]{1,7}\))")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
 _ENTITY = re.compile(r"&#(\d{1,7}|[xX][0-9a-fA-F]{1,6});")
@@ -156,6 +160,11 @@ def _lines(chunk: str) -> list[Node]:
     for line in chunk.split("\n"):
         if not line.strip():
             flush()
+            continue
+        if line.lstrip()[0] not in LINE_SYNTAX_STARTS:  # a paragraph line: skip the syntax regexes
+            if items or rows:
+                flush()
+            para.append(line)
             continue
         if _TABLE.match(line):
             if not rows:
@@ -311,6 +320,8 @@ def _is_word(ch: str) -> bool:
 
 def parse_inline(s: str) -> list[Node]:
     """One line of wiki text as ADF inline nodes."""
+    if not _SPECIAL.search(s):  # plain text (most lines)
+        return [{"type": "text", "text": s}] if s else []
     st = _Inline(s)
     text: list[str] = []
     i = 0
