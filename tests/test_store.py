@@ -23,7 +23,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, insert, inspect, select, update
 
 from jiraemu import EmulatorServer
 from jirasync.exceptions import RecordError
@@ -47,8 +47,16 @@ from jirasync.records import (
     parse_time,
 )
 from jirasync.store import Base, ConnectionRow, Store
-from jirasync.store.models import CommentRow, IssueRow
-from jirasync.store.repo import ENTITY_TABLES, SyncRepo
+from jirasync.store.models import (
+    AttachmentRow,
+    ChangeItemRow,
+    ChangelogRow,
+    CommentRow,
+    IssueLinkRow,
+    IssueRow,
+    WorklogRow,
+)
+from jirasync.store.repo import ENTITY_TABLES, SyncRepo, utc
 from tests.conftest import basic
 from tests.support.databases import fresh_database
 from tests.support.reference import FIXTURES
@@ -511,6 +519,166 @@ def test_parallel_project_writers_do_not_collide(repo: SyncRepo) -> None:
         list(pool.map(write, [1, 2, 3, 4]))
     assert repo.counts(live=True)["issues"] == 400 and repo.counts(live=True)["comments"] == 400
     assert [c.updated_ms for c in repo.checkpoints()] == [1099, 2099, 3099, 4099]
+
+
+# -- page writes store what SQLAlchemy stores -----------------------------------------------------
+#
+# upsert_issues / replace_children write through the DBAPI cursor with values already in their stored
+# form (jirasync.store.bulk). Their rows must be exactly what SQLAlchemy's own bind processing stores
+# for the same records: compared here as the database holds them, against rows written by plain
+# SQLAlchemy inserts into another connection of the same database.
+
+_STAMPED = ("connection_id", "synced_at", "deleted_at", "deleted_reason")
+
+
+def _awkward_issues(cloud: bool) -> list[IssueRecord]:
+    """Values that take the unusual paths: offsets other than UTC, JSON with non-str keys or that
+    looks like a number, SQL NULL JSON, a date, text in and outside the BMP, quotes and backslashes."""
+    plus10, minus0330 = timezone(timedelta(hours=10)), timezone(-timedelta(hours=3, minutes=30))
+    base = issue(900_001, updated_ms=1_700_000_000_123, duedate="2026-02-28")
+    return [
+        replace(base, created=datetime(2026, 1, 2, 23, 59, 59, 999_999, tzinfo=plus10),
+                resolution_date=datetime(1999, 12, 31, 20, 30, tzinfo=minus0330), summary="Ünïcødé ✓ 🚀 \"q\" \\ '",
+                custom={"customfield_1": {1: "int key", "n": None}, "customfield_2": [1.5, True, None]},
+                environment_raw=5, description_raw=None, description_md=None),
+        replace(issue(900_002, updated_ms=1_700_000_000_000), created=None, labels=(), custom={},
+                description_raw="plain wiki *text*" if not cloud else {"type": "doc", "content": []},
+                environment_raw={"k": "\u0000\u2028 nul and line separator"}),
+    ]
+
+
+def _sqlalchemy_rows(model: type[Base], records: list[Any], connection_id: int, at: datetime) -> list[dict[str, Any]]:
+    """One row per key (a link read from both of its issues comes twice: the later one wins)."""
+    table = model.__table__
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in records:
+        row = {c.name: getattr(r, c.name) for c in table.c if c.name not in _STAMPED}
+        row.update({"connection_id": connection_id, "synced_at": at, "deleted_at": None})
+        if "deleted_reason" in table.c:
+            row["deleted_reason"] = None
+        rows[tuple(row[c.name] for c in table.primary_key.columns)] = row
+    return list(rows.values())
+
+
+def _stored(store: Store, model: type[Base], connection_id: int) -> list[tuple[Any, ...]]:
+    """A connection's rows of one table exactly as stored: SQLite's values with their storage class,
+    PostgreSQL's text of every value (JSON text as kept)."""
+    table = model.__table__
+    cols = [c.name for c in table.c if c.name != "connection_id"]
+    keys = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    sqlite = store.engine.dialect.name == "sqlite"
+    shown = ", ".join(f'"{c}", typeof("{c}")' if sqlite else f'CAST("{c}" AS TEXT)' for c in cols)
+    with store.engine.connect() as conn:
+        result = conn.exec_driver_sql(f'SELECT {shown} FROM "{table.name}" WHERE connection_id = {int(connection_id)} '
+                                      f"ORDER BY {keys}")
+        return [tuple(row) for row in result]
+
+
+_CHILD_KINDS: dict[str, type[Base]] = {"comments": CommentRow, "worklogs": WorklogRow, "attachments": AttachmentRow,
+                                       "histories": ChangelogRow, "links": IssueLinkRow}
+
+
+def _page(served: dict[str, Any]) -> tuple[list[IssueRecord], dict[str, list[Any]]]:
+    cloud = served["cloud"]
+    issues = [IssueRecord.from_json(i, cloud, to_markdown=lambda v: "md ✓") for i in served["issues"]]
+    issues += _awkward_issues(cloud)
+    histories = [HistoryRecord.from_json(int(served["changelog"]["id"]), h, cloud)
+                 for h in served["changelog"]["changelog"]["histories"]]
+    children = {"comments": [c for i in issues for c in i.comments], "worklogs": [w for i in issues for w in i.worklogs],
+                "attachments": [a for i in issues for a in i.attachments], "histories": histories,
+                "links": [lk for i in issues for lk in i.links]}
+    assert all(children.values()) and any(h.items for h in histories)
+    return issues, children
+
+
+def test_page_writes_store_exactly_what_sqlalchemy_stores(served: dict[str, Any], store: Store) -> None:
+    issues, children = _page(served)
+    ids = [i.id for i in issues]
+    fast, slow = SyncRepo(store, new_connection(store)), new_connection(store)
+    with fast.transaction() as tx:
+        tx.upsert_issues(issues, T0)
+        tx.replace_children(ids, **children, at=T0)
+    items = [c for h in children["histories"] for c in h.items]
+    with store.session() as s:
+        for model, records in [(IssueRow, issues), *((_CHILD_KINDS[k], v) for k, v in children.items()),
+                               (ChangeItemRow, items)]:
+            s.execute(insert(model.__table__), _sqlalchemy_rows(model, records, slow, T0))
+    for model in (IssueRow, *_CHILD_KINDS.values(), ChangeItemRow):
+        got, want = _stored(store, model, fast.connection_id), _stored(store, model, slow)
+        assert got and got == want, model.__tablename__
+
+    # re-written a minute later, the same data: the same rows, stamped with the new time
+    later = T0 + timedelta(minutes=1)
+    with fast.transaction() as tx:
+        tx.upsert_issues(issues, later)
+        tx.replace_children(ids, **children, at=later)
+    with store.session() as s:
+        for model in (IssueRow, *_CHILD_KINDS.values(), ChangeItemRow):
+            s.execute(update(model).where(model.connection_id == slow).values(synced_at=later))
+    for model in (IssueRow, *_CHILD_KINDS.values(), ChangeItemRow):
+        assert _stored(store, model, fast.connection_id) == _stored(store, model, slow), model.__tablename__
+
+
+def test_page_rewrites_read_back_through_the_repository(store: Store) -> None:
+    repo = SyncRepo(store, new_connection(store))
+    awkward = _awkward_issues(cloud=True)[0]
+    assert awkward.created is not None and awkward.resolution_date is not None
+    # the parser gives UTC (SQLite keeps the wall time of a datetime, without its offset)
+    first = replace(awkward, created=awkward.created.astimezone(UTC), resolution_date=awkward.resolution_date.astimezone(UTC))
+    second = issue(900_003)
+    link = IssueLinkRecord.from_json(first.id, {"id": "51", "type": {"id": "1", "name": "Blocks"},
+                                                "outwardIssue": {"id": str(second.id)}}, True)
+    histories = [HistoryRecord.from_json(first.id, {"id": str(h), "created": "2025-01-01T00:00:00.000+0200", "items": [
+        {"field": "status", "fromString": "Open", "toString": "Done"}, {"field": "labels", "toString": "x"}]}, True)
+        for h in (70, 71)]
+    worklog = WorklogRecord.from_json(first.id, {"id": "80", "timeSpentSeconds": 60, "comment": "w",
+                                                 "started": "2025-01-01T10:00:00.000-0500"}, True)
+    ids = [first.id, second.id]
+    with repo.transaction() as tx:
+        tx.upsert_issues([first, second], T0)
+        tx.replace_children(ids, comments=[comment(10, first.id), comment(11, first.id), comment(20, second.id)],
+                            worklogs=[worklog], attachments=[], histories=histories, links=[link], at=T0)
+    row = repo.issue(first.id)
+    assert row is not None
+    assert (row["summary"], row["custom"], row["environment_raw"], row["description_raw"]) == (
+        first.summary, {"customfield_1": {"1": "int key", "n": None}, "customfield_2": [1.5, True, None]}, 5, None)
+    assert row["labels"] == ["a"] and row["due_date"] == first.due_date and row["raw"] == first.raw
+    assert utc(row["created"]) == first.created and utc(row["resolution_date"]) == first.resolution_date
+    assert utc(row["updated"]) == first.updated and utc(row["synced_at"]) == T0
+    assert row["deleted_at"] is None and row["deleted_reason"] is None
+    with store.session() as s:
+        w = s.get(WorklogRow, (repo.connection_id, 80))
+        assert w is not None and utc(w.started) == datetime(2025, 1, 1, 15, tzinfo=UTC) and w.comment_raw == "w"
+    assert repo.live_child_ids("comments") == {first.id: {10, 11}, second.id: {20}}
+    assert repo.counts(live=True)["changelog_items"] == 4 and repo.counts(live=True)["issue_links"] == 1
+
+    # the next page: comment 11, history 71 (and its items), the worklog and the link are gone in Jira;
+    # comment 10 was edited; the issue was deleted and comes back
+    repo.mark_issues([first.id], "deleted", T0)
+    later = T0 + timedelta(minutes=5)
+    with repo.transaction() as tx:
+        tx.upsert_issues([replace(first, summary="edited")], later)
+        tx.replace_children(ids, comments=[comment(10, first.id, "edited"), comment(20, second.id)], worklogs=[],
+                            attachments=[], histories=histories[:1], links=[], at=later)
+    row = repo.issue(first.id)
+    assert row is not None and (row["summary"], row["deleted_at"], row["deleted_reason"]) == ("edited", None, None)
+    assert utc(row["synced_at"]) == later
+    assert repo.live_child_ids("comments") == {first.id: {10}, second.id: {20}}
+    assert repo.live_child_ids("worklogs") == {} and repo.live_child_ids("histories") == {first.id: {70}}
+    live, every = repo.counts(live=True), repo.counts()
+    assert (live["changelog_items"], every["changelog_items"]) == (2, 4)
+    assert (live["issue_links"], every["issue_links"], every["comments"]) == (0, 1, 3)
+    with store.session() as s:
+        gone = s.get(CommentRow, (repo.connection_id, 11))
+        kept = s.get(CommentRow, (repo.connection_id, 10))
+        assert gone is not None and utc(gone.deleted_at) == later and gone.body_md == "HI"
+        assert kept is not None and kept.deleted_at is None and kept.body_md == "EDITED"
+        items = s.execute(select(ChangeItemRow.history_id, ChangeItemRow.deleted_at)
+                          .where(ChangeItemRow.connection_id == repo.connection_id)).all()
+        assert sorted((h, d is None) for h, d in items) == [(70, True), (70, True), (71, False), (71, False)]
+    # an older snapshot of the issue does not overwrite the newer one
+    repo.upsert_issues([replace(first, summary="stale", updated_ms=first.updated_ms - 1)], later)
+    assert (repo.issue(first.id) or {})["summary"] == "edited"
 
 
 # -- convergence property -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Table, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Table, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,7 @@ from jirasync.records import (
     UserRecord,
     WorklogRecord,
 )
+from jirasync.store.bulk import Codec, chunks, codec_for
 from jirasync.store.db import Store
 from jirasync.store.models import (
     AttachmentRow,
@@ -187,60 +188,6 @@ def _level_row(lv: SecurityLevelRecord) -> Row:
             "raw": lv.raw}
 
 
-def _issue_row(i: IssueRecord) -> Row:
-    return {
-        "id": i.id, "key": i.key, "project_id": i.project_id, "project_key": i.project_key,
-        "issue_type_id": i.issue_type_id, "issue_type": i.issue_type, "status_id": i.status_id,
-        "status": i.status, "status_category": i.status_category, "summary": i.summary,
-        "description_raw": i.description_raw, "description_md": i.description_md,
-        "environment_raw": i.environment_raw, "priority": i.priority, "resolution": i.resolution,
-        "assignee_id": i.assignee_id, "reporter_id": i.reporter_id, "creator_id": i.creator_id,
-        "created": i.created, "updated": i.updated, "updated_ms": i.updated_ms,
-        "resolution_date": i.resolution_date, "due_date": i.due_date, "labels": list(i.labels),
-        "components": list(i.components), "fix_versions": list(i.fix_versions),
-        "affects_versions": list(i.affects_versions), "parent_id": i.parent_id,
-        "security_level_id": i.security_level_id, "original_estimate_seconds": i.original_estimate_seconds,
-        "remaining_estimate_seconds": i.remaining_estimate_seconds, "time_spent_seconds": i.time_spent_seconds,
-        "comment_total": i.comment_total, "worklog_total": i.worklog_total, "custom": i.custom, "raw": i.raw,
-        "deleted_reason": None,
-    }
-
-
-def _comment_row(c: CommentRecord) -> Row:
-    return {"id": c.id, "issue_id": c.issue_id, "author_id": c.author_id, "update_author_id": c.update_author_id,
-            "body_raw": c.body_raw, "body_md": c.body_md, "created": c.created, "updated": c.updated,
-            "visibility_type": c.visibility_type, "visibility_value": c.visibility_value, "raw": c.raw}
-
-
-def _worklog_row(w: WorklogRecord) -> Row:
-    return {"id": w.id, "issue_id": w.issue_id, "author_id": w.author_id, "update_author_id": w.update_author_id,
-            "comment_raw": w.comment_raw, "comment_md": w.comment_md, "started": w.started,
-            "time_spent_seconds": w.time_spent_seconds, "created": w.created, "updated": w.updated,
-            "visibility_type": w.visibility_type, "visibility_value": w.visibility_value, "raw": w.raw}
-
-
-def _attachment_row(a: AttachmentRecord) -> Row:
-    return {"id": a.id, "issue_id": a.issue_id, "filename": a.filename, "author_id": a.author_id,
-            "created": a.created, "size": a.size, "mime_type": a.mime_type, "content_url": a.content_url,
-            "content_sha256": a.content_sha256, "raw": a.raw}
-
-
-def _history_row(h: HistoryRecord) -> Row:
-    return {"id": h.id, "issue_id": h.issue_id, "author_id": h.author_id, "created": h.created, "raw": h.raw}
-
-
-def _item_rows(h: HistoryRecord) -> list[Row]:
-    return [{"history_id": c.history_id, "seq": c.seq, "field": c.field, "field_type": c.field_type,
-             "field_id": c.field_id, "from_value": c.from_value, "from_string": c.from_string,
-             "to_value": c.to_value, "to_string": c.to_string, "raw": c.raw} for c in h.items]
-
-
-def _link_row(lk: IssueLinkRecord) -> Row:
-    return {"id": lk.id, "type_id": lk.type_id, "type_name": lk.type_name, "inward": lk.inward,
-            "outward": lk.outward, "source_issue_id": lk.source_issue_id, "target_issue_id": lk.target_issue_id,
-            "raw": lk.raw}
-
-
 def _board_row(b: BoardRecord) -> Row:
     return {"id": b.id, "name": b.name, "type": b.type, "project_id": b.project_id,
             "project_key": b.project_key, "raw": b.raw}
@@ -333,11 +280,15 @@ class _Ops:
         """Insert or update by id. A moved issue (new key and project) is updated in place and its
         ``deleted_at`` cleared. A row is never overwritten by an older snapshot (lower ``updated_ms``),
         so racing pages of two projects cannot resurrect an issue's previous project."""
-        rows = [_issue_row(i) for i in records]
+        issues = list(records)
         with self._tx() as s:
+            e = codec_for(s)
             table = _table(IssueRow)
-            _upsert(s, table, self._stamp(rows, at), lambda new: table.c.updated_ms <= new.updated_ms)
-        return len(rows)
+            columns, nulls, build = e.builder(table)
+            guard = f"{e.quote(table.name)}.{e.quote('updated_ms')} <= excluded.{e.quote('updated_ms')}"
+            e.upsert(s, table, columns, build(issues, self.connection_id, e.datetime(utc(at))), nulls=nulls,
+                     guard=guard)
+        return len(issues)
 
     def replace_children(
         self,
@@ -354,28 +305,57 @@ class _Ops:
         it get ``deleted_at``. Omit (None) a kind whose list is not complete."""
         ids = list(issue_ids)
         with self._tx() as s:
+            e = codec_for(s)
             if comments is not None:
-                self._replace(s, CommentRow, [_comment_row(c) for c in comments], at, CommentRow.issue_id.in_(ids))
+                self._replace_page(s, e, CommentRow, comments, at, ids, ("issue_id",))
             if worklogs is not None:
-                self._replace(s, WorklogRow, [_worklog_row(w) for w in worklogs], at, WorklogRow.issue_id.in_(ids))
+                self._replace_page(s, e, WorklogRow, worklogs, at, ids, ("issue_id",))
             if attachments is not None:
-                rows = [_attachment_row(a) for a in attachments]
-                self._replace(s, AttachmentRow, rows, at, AttachmentRow.issue_id.in_(ids))
+                self._replace_page(s, e, AttachmentRow, attachments, at, ids, ("issue_id",))
             if histories is not None:
-                self._replace_histories(s, ids, list(histories), at)
+                self._replace_histories(s, e, ids, list(histories), at)
             if links is not None:
-                scope = or_(IssueLinkRow.source_issue_id.in_(ids), IssueLinkRow.target_issue_id.in_(ids))
-                self._replace(s, IssueLinkRow, [_link_row(lk) for lk in links], at, scope)
+                self._replace_page(s, e, IssueLinkRow, links, at, ids, ("source_issue_id", "target_issue_id"))
 
-    def _replace_histories(self, s: Session, ids: list[int], histories: list[HistoryRecord],
+    def _replace_page(self, s: Session, e: Codec, model: type[Base], records: Iterable[Any], at: datetime | None,
+                      issue_ids: list[int], scope: tuple[str, ...]) -> None:
+        """Upsert the rows of ``records`` and soft-delete the live rows whose ``scope`` column (any
+        of them) is one of ``issue_ids`` and that are not among them. Rows are keyed by ``id``."""
+        table = _table(model)
+        when = e.datetime(utc(at))
+        columns, nulls, build = e.builder(table)
+        rows = build(records, self.connection_id, when)
+        e.upsert(s, table, columns, rows, nulls=nulls)
+        kept = {r[1] for r in rows}
+        name, q = e.quote(table.name), e.quote
+        gone: dict[int, None] = {}
+        for chunk in chunks(issue_ids):
+            marks = e.marks(len(chunk))
+            where = " OR ".join(f"{q(c)} IN ({marks})" for c in scope)
+            sql = (f"SELECT {q('id')} FROM {name} WHERE {q('connection_id')} = ? AND {q('deleted_at')} IS NULL "
+                   f"AND ({where})")
+            for (key,) in e.execute(s, sql, [self.connection_id, *(list(chunk) * len(scope))]):
+                if key not in kept:
+                    gone[key] = None
+        for chunk in chunks(list(gone)):
+            e.execute(s, f"UPDATE {name} SET {q('deleted_at')} = ? WHERE {q('connection_id')} = ? "
+                         f"AND {q('id')} IN ({e.marks(len(chunk))})", [when, self.connection_id, *chunk])
+
+    def _replace_histories(self, s: Session, e: Codec, ids: list[int], histories: list[HistoryRecord],
                            at: datetime | None) -> None:
-        rows = [_history_row(h) for h in histories]
-        self._replace(s, ChangelogRow, rows, at, ChangelogRow.issue_id.in_(ids))
-        _upsert(s, _table(ChangeItemRow), self._stamp((r for h in histories for r in _item_rows(h)), at))
-        gone = select(ChangelogRow.id).where(*self._mine(ChangelogRow), ChangelogRow.issue_id.in_(ids),
-                                             ChangelogRow.deleted_at.is_not(None))
-        s.execute(update(ChangeItemRow).where(*self._mine(ChangeItemRow), ChangeItemRow.deleted_at.is_(None),
-                                              ChangeItemRow.history_id.in_(gone)).values(deleted_at=utc(at)))
+        self._replace_page(s, e, ChangelogRow, histories, at, ids, ("issue_id",))
+        table, q = _table(ChangeItemRow), e.quote
+        columns, nulls, build = e.builder(table)
+        when = e.datetime(utc(at))
+        e.upsert(s, table, columns, build([c for h in histories for c in h.items], self.connection_id, when),
+                 nulls=nulls)
+        # the items of every history now deleted
+        for chunk in chunks(ids):
+            e.execute(s, f"UPDATE {q(table.name)} SET {q('deleted_at')} = ? WHERE {q('connection_id')} = ? "
+                         f"AND {q('deleted_at')} IS NULL AND {q('history_id')} IN (SELECT {q('id')} FROM "
+                         f"{q(_table(ChangelogRow).name)} WHERE {q('connection_id')} = ? AND {q('issue_id')} IN "
+                         f"({e.marks(len(chunk))}) AND {q('deleted_at')} IS NOT NULL)",
+                      [when, self.connection_id, self.connection_id, *chunk])
 
     def replace_issue_children(
         self,

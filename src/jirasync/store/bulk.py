@@ -1,0 +1,278 @@
+"""Fast writes of a page of synced issues and their children, straight through the DBAPI cursor.
+
+SQLAlchemy's per-row parameter processing (building a dict per row, then one bind processor per
+datetime and JSON value) was most of the CPU of a sync's store writes. Here each row is built once
+as a tuple whose values are already in their stored form, and the whole page is sent with the
+dialect's ``INSERT … ON CONFLICT (key) DO UPDATE`` in multi-row ``VALUES`` statements.
+
+What is stored is exactly what SQLAlchemy stores for the same row (tests/test_store.py compares
+the two byte for byte):
+
+- SQLite: ``DateTime`` as ``YYYY-MM-DD HH:MM:SS.ffffff`` (the wall time; SQLAlchemy's SQLite
+  ``DATETIME`` storage format drops the offset), ``Date`` as ``YYYY-MM-DD``, JSON as the text of
+  the engine's JSON serializer.
+- PostgreSQL: datetimes and dates as they are (psycopg adapts them), JSON as the serializer's
+  text cast to ``json`` (PostgreSQL keeps ``json`` text as given).
+- JSON columns with ``none_as_null`` store Python None as SQL NULL, the others as JSON ``null``.
+
+Everything runs on the session's connection, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Date, DateTime, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+from jirasync.store import db
+
+Encode = Callable[[Any], Any]
+Build = Callable[[Iterable[Any], int, Any], list[tuple[Any, ...]]]
+_STAMPS = ("deleted_at", "deleted_reason")  # NULL in every row written from Jira
+
+# Rows per statement are bounded by bind parameters: SQLite (3.32+) allows 32,766, psycopg 65,535.
+_MAX_PARAMS = {"sqlite": 32_000, "postgresql": 32_000}
+_MAX_ROWS_PER_STATEMENT = 1_000
+_PG_ROWS_PER_STATEMENT = 5_000
+# Values per "IN (...)" list.
+IN_CHUNK = 1_000
+
+
+def _sqlite_datetime(value: Any) -> Any:
+    """SQLAlchemy's SQLite DATETIME bind processor, in one C call for a datetime."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        # wall time, microseconds always present; the offset of an aware value (after 26 chars) is dropped
+        return value.isoformat(" ", "microseconds")[:26]
+    if isinstance(value, date):
+        return value.isoformat() + " 00:00:00.000000"
+    raise TypeError("SQLite DateTime type only accepts Python datetime and datetime.date objects as input.")
+
+
+def _sqlite_date(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    raise TypeError("SQLite Date type only accepts Python date objects as input.")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _json_encoders(dialect: Dialect, utf8: bool) -> tuple[Encode, Encode]:
+    """(JSON column, nullable JSON column) encoders: the engine's JSON serializer. For the store's
+    own (orjson, non-str keys allowed), orjson without that option first: the text is the same when
+    every key is a str, and it is faster. ``utf8``: the text may be given as UTF-8 bytes."""
+    serializer: Encode = getattr(dialect, "_json_serializer", None) or json.dumps
+    if serializer is not db._json_dumps:
+        return serializer, lambda value: None if value is None else serializer(value)
+    dumps = orjson.dumps
+
+    if utf8:
+        def encode(value: Any) -> Any:
+            try:
+                return dumps(value)
+            except TypeError:  # a non-str key (orjson.JSONEncodeError is a TypeError)
+                return serializer(value)
+
+        def encode_or_null(value: Any) -> Any:
+            if value is None:
+                return None
+            try:
+                return dumps(value)
+            except TypeError:
+                return serializer(value)
+
+        return encode, encode_or_null
+
+    def text(value: Any) -> Any:
+        try:
+            return dumps(value).decode()
+        except TypeError:
+            return serializer(value)
+
+    def text_or_null(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return dumps(value).decode()
+        except TypeError:
+            return serializer(value)
+
+    return text, text_or_null
+
+
+class Codec:
+    """Value encoders and SQL of one dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.name = dialect.name
+        if self.name not in _MAX_PARAMS:
+            raise ValueError(f"no bulk writer for {self.name}")
+        self.sqlite = self.name == "sqlite"
+        self.mark = "?" if self.sqlite else "%s"
+        # SQLite: JSON goes as orjson's UTF-8 bytes, cast to TEXT in SQL (the text SQLite would store
+        # for the decoded str, without decoding and encoding it again)
+        self.json_mark = "CAST(? AS TEXT)" if self.sqlite else "%s::json"
+        self.datetime: Encode = _sqlite_datetime if self.sqlite else _same
+        self.date: Encode = _sqlite_date if self.sqlite else _same
+        # JSON column: None is JSON null; nullable (none_as_null) JSON column: None is SQL NULL
+        self.json, self.json_or_null = _json_encoders(dialect, utf8=self.sqlite)
+        self._quote = dialect.identifier_preparer.quote
+        self._format_table = dialect.identifier_preparer.format_table
+        self._sql: dict[tuple[str, tuple[str, ...], int, str | None], str] = {}
+        self._builders: dict[str, tuple[tuple[str, ...], tuple[str, ...], Build]] = {}
+
+    def encoder(self, table: Table, column: str) -> Encode:
+        """The encoder of one column (the tests use it to check the hand-written row builders)."""
+        kind = table.c[column].type
+        if isinstance(kind, JSON):
+            return self.json_or_null if kind.none_as_null else self.json
+        if isinstance(kind, DateTime):
+            return self.datetime
+        if isinstance(kind, Date):
+            return self.date
+        return _same
+
+    def quote(self, name: str) -> str:
+        return self._quote(name)
+
+    def builder(self, table: Table) -> tuple[tuple[str, ...], tuple[str, ...], Build]:
+        """(columns, NULL columns, build) for the entity rows of ``table``: ``build(records,
+        connection_id, synced_at)`` makes one tuple per record in ``columns`` order, each column
+        read from the record's attribute of the same name and encoded for the dialect;
+        ``deleted_at`` (and ``deleted_reason``) are NULL: a written row is live."""
+        found = self._builders.get(table.name)
+        if found is None:
+            nulls = tuple(c for c in _STAMPS if c in table.c)
+            fields = [c.name for c in table.c if c.name not in ("connection_id", "synced_at", *nulls)]
+            names: dict[str, Any] = {}
+            values = []
+            for name in fields:
+                if not name.isidentifier():
+                    raise ValueError(f"column {table.name}.{name} is not an attribute name")
+                encode = self.encoder(table, name)
+                if encode is _same:
+                    values.append(f"r.{name}")
+                else:
+                    names[f"e_{name}"] = encode
+                    values.append(f"e_{name}(r.{name})")
+            source = f"lambda records, cid, when: [(cid, {', '.join(values)}, when) for r in records]"
+            build: Build = eval(source, names)  # source made above from column names only
+            found = self._builders[table.name] = (("connection_id", *fields, "synced_at"), nulls, build)
+        return found
+
+    def upsert(self, session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]], *,
+               nulls: Sequence[str] = (), guard: str | None = None) -> None:
+        """``INSERT … ON CONFLICT (primary key) DO UPDATE SET`` every other column, over ``rows``
+        (tuples in ``columns`` order; the ``nulls`` columns are NULL in every row). ``guard``: SQL
+        the existing row must meet to be updated (``excluded`` names the new row)."""
+        if not rows:
+            return
+        keys = [c.name for c in table.primary_key.columns]
+        where = [columns.index(k) for k in keys]
+        if len(where) == 1:
+            i = where[0]
+            unique = list({r[i]: r for r in rows}.values())  # later duplicates win (PostgreSQL refuses twice)
+        else:
+            unique = list({tuple(r[i] for i in where): r for r in rows}.values())
+        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        if not self.sqlite:
+            # one array per column, whatever the row count: a short statement psycopg parses once
+            sql = self._unnest_sql(table, tuple(columns), tuple(nulls), guard)
+            try:
+                for start in range(0, len(unique), _PG_ROWS_PER_STATEMENT):
+                    page = unique[start:start + _PG_ROWS_PER_STATEMENT]
+                    cursor.execute(sql, [list(col) for col in zip(*page, strict=True)])
+            finally:
+                cursor.close()
+            return
+        width = len(columns)
+        per = max(1, min(_MAX_ROWS_PER_STATEMENT, _MAX_PARAMS[self.name] // width))
+        try:
+            for start in range(0, len(unique), per):
+                page = unique[start:start + per]
+                sql = self._upsert_sql(table, tuple(columns), tuple(nulls), len(page), guard)
+                cursor.execute(sql, [v for r in page for v in r])
+        finally:
+            cursor.close()
+
+    def _upsert_sql(self, table: Table, columns: tuple[str, ...], nulls: tuple[str, ...], count: int,
+                    guard: str | None) -> str:
+        cache_key = (table.name, (*columns, "", *nulls), count, guard)
+        sql = self._sql.get(cache_key)
+        if sql is None:
+            q = self._quote
+            marks = [self.json_mark if isinstance(table.c[c].type, JSON) else self.mark for c in columns]
+            one = "(" + ", ".join(marks + ["NULL"] * len(nulls)) + ")"
+            keys = [c.name for c in table.primary_key.columns]
+            names = ", ".join(q(c) for c in (*columns, *nulls))
+            sets = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in (*columns, *nulls) if c not in keys)
+            sql = (f"INSERT INTO {self._format_table(table)} ({names}) VALUES {', '.join([one] * count)} "
+                   f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {sets}")
+            if guard is not None:
+                sql += f" WHERE {guard}"
+            self._sql[cache_key] = sql
+        return sql
+
+    def _unnest_sql(self, table: Table, columns: tuple[str, ...], nulls: tuple[str, ...], guard: str | None) -> str:
+        cache_key = (table.name, (*columns, "", *nulls), -1, guard)
+        sql = self._sql.get(cache_key)
+        if sql is None:
+            q = self._quote
+
+            def sql_type(name: str) -> str:
+                return str(table.c[name].type.compile(dialect=self.dialect))
+
+            keys = [c.name for c in table.primary_key.columns]
+            names = ", ".join(q(c) for c in (*columns, *nulls))
+            arrays = ", ".join(f"%b::{sql_type(c)}[]" for c in columns)  # binary: no escaping of the text
+            values = ", ".join([f"v.c{i}" for i in range(len(columns))] + [f"NULL::{sql_type(c)}" for c in nulls])
+            aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+            sets = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in (*columns, *nulls) if c not in keys)
+            sql = (f"INSERT INTO {self._format_table(table)} ({names}) SELECT {values} FROM unnest({arrays}) "
+                   f"AS v({aliases}) ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {sets}")
+            if guard is not None:
+                sql += f" WHERE {guard}"
+            self._sql[cache_key] = sql
+        return sql
+
+    def execute(self, session: Session, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """One statement on the session's connection (``?`` marks become the dialect's)."""
+        if not self.sqlite:
+            sql = sql.replace("?", "%s")
+        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, list(params))
+            return list(cursor.fetchall()) if cursor.description is not None else []
+        finally:
+            cursor.close()
+
+    def marks(self, count: int) -> str:
+        return ", ".join(["?"] * count)
+
+
+_CODECS: dict[int, Codec] = {}
+
+
+def codec_for(session: Session) -> Codec:
+    dialect = session.get_bind().dialect
+    found = _CODECS.get(id(dialect))
+    if found is None or found.dialect is not dialect:
+        found = _CODECS[id(dialect)] = Codec(dialect)
+    return found
+
+
+def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
