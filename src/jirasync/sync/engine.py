@@ -295,6 +295,7 @@ class _Run(ReferenceSync):
             self.count(ps, fresh, len(records))
             if self.progress is not None:
                 self.progress.advance(p.key, len(items))
+            del items, records, fresh, bundles, early  # not alive while the next batch is read
         commit_page(self.repo, p.key, p.id, [], Cursor(cursor.updated_ms, cursor.issue_id, self.fp, True), self.at)
         if self.progress is not None:
             self.progress.finish(p.key)

@@ -11,7 +11,7 @@ Children:
 * comments and worklogs — the page embedded in the issue; ``GET issue/{id}/comment`` (or
   ``/worklog``), paged, only when ``total`` exceeds what was embedded;
 * changelogs — Cloud: one ``POST /changelog/bulkfetch`` per batch of changed issues (≤ 1000
-  ids, token paging; search pages are joined into batches of 1000); DC: ``expand=changelog`` on the search, and ``GET issue/{id}?expand=changelog``
+  ids, token paging; search pages are joined into batches of ``BATCH_ISSUES``); DC: ``expand=changelog`` on the search, and ``GET issue/{id}?expand=changelog``
   only when the embedded histories are truncated;
 * attachments (metadata), links — from the issue's fields (sprint membership: see the engine).
 """
@@ -40,8 +40,12 @@ CLOUD_PAGE = 100  # /search/jql's cap with fields=*all
 DC_PAGE = 1000  # jira.search.views.default.max
 KEYSET_MARGIN = 50
 CHILD_PAGE = 100
-BATCH_ISSUES = 1000  # search pages are committed in batches of this many issues: one changelog
-# bulkfetch (its cap is 1000 ids) and one transaction per batch
+# Search pages are committed in batches of this many issues: one changelog bulkfetch and one
+# transaction per batch. Memory holds about (batch + read-ahead) issues' JSON per project being read
+# (~65 kB each as Python objects on Cloud); bulkfetch takes up to 1000 ids, so 500 costs one more
+# request per 1,000 issues and halves the memory.
+BATCH_ISSUES = 500
+READ_AHEAD_ISSUES = 200
 BULK_CHANGELOG_IDS = 1000
 
 ToMarkdown = Callable[[Any], str]
@@ -109,10 +113,11 @@ def search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, An
 async def batches(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, Any]]]:
     """Search pages joined into batches of about ``BATCH_ISSUES`` issues (a resume re-reads at most one).
 
-    The search runs up to one batch ahead: its next pages are on the wire (and Jira works on them)
-    while this batch is parsed, completed and committed."""
+    The search runs up to ``READ_AHEAD_ISSUES`` ahead (Cloud: 2 pages; a Data Center page is
+    already 1000): its next pages are on the wire, and Jira works on them, while this batch is
+    parsed, completed and committed."""
     batch: list[dict[str, Any]] = []
-    ahead = max(1, BATCH_ISSUES // (CLOUD_PAGE if ctx.cloud else DC_PAGE))
+    ahead = READ_AHEAD_ISSUES // (CLOUD_PAGE if ctx.cloud else DC_PAGE)
     async for page in read_ahead(search(ctx, window), ahead):
         batch.extend(page)
         if len(batch) >= BATCH_ISSUES:
