@@ -521,9 +521,9 @@ def run_config(cfg: Config, tools: list[str], args: argparse.Namespace) -> list[
 
 
 def fmt_table(runs: list[Run]) -> str:
-    head = ("| configuration | tool | status | requests | of which issues | wall s | issues/s | peak RSS MB | issues | comments "
-            "(of truth) | comments lost | no-change incr. requests |")
-    rows = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    head = ("| configuration | tool | status | requests | of which issues | per 1,000 issues | wall s | issues/s | peak RSS MB "
+            "| issues | comments (of truth) | comments lost | no-change incr. requests |")
+    rows = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
         obtained = r.status in ("ok", "stopped (budget)")
         inc = "" if r.incremental_requests is None else f"{r.incremental_requests} ({r.incremental_wall_s:.1f} s)"
@@ -533,10 +533,30 @@ def fmt_table(runs: list[Run]) -> str:
             status += f" at {r.wall_s:.0f} s, ≈{r.projected_s:,.0f} s projected"
         rows.append(
             f"| {r.config} | {r.tool} | {status}{' — ' + r.note if r.note else ''} | "
-            f"{r.requests:,} | {r.issue_requests:,} | " + (f"{r.wall_s:.1f} | {r.issues_per_s:,.0f} | {rss} | {r.issues_got:,}/{r.issues_total:,} | "
+            f"{r.requests:,} | {r.issue_requests:,} | {per_1k(r)} | " + (f"{r.wall_s:.1f} | {r.issues_per_s:,.0f} | {rss} | {r.issues_got:,}/{r.issues_total:,} | "
                                     f"{r.comments_got:,}/{r.comments_total:,} | {r.comments_missing:,} | {inc} |"
                                     if obtained else " | | | | | | |"))
     return "\n".join(rows)
+
+
+def per_1k(r: Run) -> str:
+    return f"{1000 * r.requests / r.issues_got:,.1f}" if r.issues_got else ""
+
+
+def fmt_ratios(runs: list[Run]) -> str:
+    """Per configuration: jirasync's wall time against the fastest peer's (a stopped peer counts with
+    its projected time)."""
+    out = []
+    for config in dict.fromkeys(r.config for r in runs):
+        mine = next((r for r in runs if r.config == config and r.tool == "jirasync" and r.status == "ok"), None)
+        peers = [(r.projected_s or r.wall_s, r.tool) for r in runs
+                 if r.config == config and r.tool != "jirasync" and r.status in ("ok", "stopped (budget)")]
+        if mine is None or not peers or not mine.wall_s:
+            continue
+        best_s, best = min(peers)
+        out.append(f"- {config}: jirasync {mine.wall_s:.1f} s, fastest peer {best} {best_s:.1f} s: "
+                   f"**{best_s / mine.wall_s:.1f}x** less wall time")
+    return "\n".join(out)
 
 
 def fmt_routes(runs: list[Run], top: int) -> str:
@@ -585,6 +605,10 @@ def main() -> int:
     print(f"`.venv/bin/python bench/sync.py {' '.join(sys.argv[1:])}` ({time.strftime('%Y-%m-%d')}, "
           f"{time.perf_counter() - t0:.0f} s in all)\n")
     print(fmt_table(runs))
+    ratios = fmt_ratios(runs)
+    if ratios:
+        print("\nWall time against the fastest peer:\n")
+        print(ratios)
     print("\nRequests by route (top 6):\n")
     print(fmt_routes(runs, 6))
     if args.json_out:
