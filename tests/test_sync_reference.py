@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -344,3 +345,18 @@ def test_rest_writes_to_group_members_and_role_actors(flavor: str) -> None:
     finally:
         server.stop()
     assert validator.problems == []
+
+
+def test_group_changes_of_the_background_mutator_are_synced(emulator: Callable[..., EmulatorServer],
+                                                            conns: Connections) -> None:
+    emu = emulator(flavor="cloud")
+    name = connect(conns, emu)
+    sync(conns, name, full=True)
+    control(emu, "mutator", {"rate_per_s": 100, "duration_s": 0.5, "ops": ["membership"], "seed": 3})
+    deadline = time.monotonic() + 30
+    while control(emu, "mutator")["running"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert control(emu, "mutator")["byOp"].get("membership", 0) > 0
+    summary = sync(conns, name)
+    assert summary.status == "ok", summary.errors
+    assert store_members(conns) == truth_members(emu)

@@ -16,7 +16,8 @@ from jiraemu.errors import JiraError
 if TYPE_CHECKING:
     from jiraemu.backend import Backend
 
-OPS = ("update", "comment", "move", "delete", "restrict")
+OPS = ("update", "comment", "move", "delete", "restrict", "membership")
+# "membership" (a user joins or leaves a group, audited) runs only when asked for
 DEFAULT_WEIGHTS = {"update": 5, "comment": 3, "move": 1, "delete": 1, "restrict": 1}
 
 
@@ -57,7 +58,7 @@ def parse_run(data: dict[str, Any]) -> MutatorRun:
     if ops is None:
         weights = dict(DEFAULT_WEIGHTS)
     elif isinstance(ops, list) and ops and all(o in OPS for o in ops):
-        weights = {o: DEFAULT_WEIGHTS[o] for o in ops}
+        weights = {o: DEFAULT_WEIGHTS.get(o, 1) for o in ops}
     elif isinstance(ops, dict) and ops and all(o in OPS and isinstance(w, int) and w >= 0 for o, w in ops.items()):
         weights = dict(ops)
     else:
@@ -80,6 +81,14 @@ def _pick_op(backend: Backend, rng: random.Random, op: str) -> dict[str, Any] | 
         return {"op": "move", "issue": issue.key, "project": rng.choice(targets).key} if targets else None
     if op == "delete":
         return {"op": "delete", "issue": issue.key}
+    if op == "membership":
+        groups = sorted(state.groups)
+        users = sorted(u for u, user in state.users.items() if user.active)
+        if not groups or not users:
+            return None
+        group, user = rng.choice(groups), rng.choice(users)
+        verb = "remove_group_member" if user in state.groups[group].members else "add_group_member"
+        return {"op": verb, "group": group, "user": user}
     if op == "restrict":
         secured = [i for i in state.issues.values() if state.projects[i.project_id].security_scheme_id is not None]
         if not secured:

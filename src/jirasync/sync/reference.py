@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jirasync.client import JiraClient
-from jirasync.exceptions import NotFound, PermissionDenied, RecordError
+from jirasync.exceptions import JiraError, NotFound, PermissionDenied, RecordError
 from jirasync.records import (
     GroupRecord,
     PermissionGrantRecord,
@@ -205,6 +205,9 @@ class ReferenceSync:
                 if not records or offset >= int((page or {}).get("total") or 0):
                     return families, top
         except (PermissionDenied, NotFound):
+            return None  # not an administrator, or a plan without the audit log
+        except JiraError as exc:  # anything else: re-read everything, the run goes on
+            self.summary.errors.append(f"audit log: {exc}")
             return None
         return set(FAMILIES), top  # too busy a log to scan: re-read everything
 
