@@ -163,3 +163,17 @@ def test_the_cli_copies_of_library_defaults_agree() -> None:
     assert cli_daemon.DEFAULT_INTERVAL_MIN == daemon.DEFAULT_INTERVAL_MIN
     assert (oauth2.DEFAULT_AUTH_BASE, oauth2.DEFAULT_API_BASE, oauth2.DEFAULT_SCOPES) == \
         (defaults.DEFAULT_AUTH_BASE, defaults.DEFAULT_API_BASE, defaults.DEFAULT_SCOPES)
+
+
+def test_listing_connections_loads_no_http_client(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from jirasync.connections import Connections\n"
+        "conns = Connections.open(sys.argv[1])\n"
+        "print('CONNECTIONS', [c.name for c in conns.list()])\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.startswith(('httpx', 'authlib', 'jirasync.client', 'jirasync.check'))))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "home")], capture_output=True, text=True, cwd=ROOT,
+                       timeout=60, env={k: v for k, v in os.environ.items() if k not in ("JIRASYNC_DB", "JIRASYNC_HOME")})
+    assert r.returncode == 0, r.stderr
+    assert "CONNECTIONS []" in r.stdout and "LOADED []" in r.stdout, r.stdout

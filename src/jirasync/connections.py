@@ -7,6 +7,9 @@ Library front (the CLI calls exactly these)::
                                    Credentials.api_token("me@acme.com", Secret(token)))
     async with conns.client("acme") as jira:
         me = await jira.get("/rest/api/3/myself")
+
+The HTTP side (httpx, the auth flows, the connection check, the client) is imported where it is
+used, so commands that only read the store (``jirasync connections list``) do not load it.
 """
 
 from __future__ import annotations
@@ -16,22 +19,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import select
 
 from jirasync.auth import AuthMethod
-from jirasync.auth.basic import ApiTokenAuth, PasswordAuth, PatAuth
-from jirasync.auth.oauth1 import OAuth1Auth, OAuth1Consumer
-from jirasync.auth.oauth2 import OAuth2App, OAuth2Auth, OAuth2Tokens
-from jirasync.check import CheckReport, Features, run_check
-from jirasync.client import ClientOptions, JiraClient
 from jirasync.exceptions import ConfigError, ConnectionNotFound
 from jirasync.settings import Settings
 from jirasync.site import normalize_site_url
 from jirasync.store import ConnectionRow, Store
 from jirasync.vault import Secret, Vault, load_key
+
+if TYPE_CHECKING:
+    import httpx
+
+    from jirasync.auth.oauth1 import OAuth1Consumer
+    from jirasync.auth.oauth2 import OAuth2App, OAuth2Tokens
+    from jirasync.check import CheckReport, Features
+    from jirasync.client import ClientOptions, JiraClient
 
 NAME_RULE = "letters, digits, '-', '_' and '.', up to 100 characters"
 DATE_FILTERS = frozenset({"created_after", "created_before", "updated_after", "updated_before"})
@@ -109,6 +114,9 @@ class Credentials:
 
     @classmethod
     def from_blob(cls, method: AuthMethod, login: str | None, cloud_id: str | None, blob: dict[str, Any]) -> Credentials:
+        from jirasync.auth.oauth1 import OAuth1Consumer
+        from jirasync.auth.oauth2 import OAuth2App, OAuth2Tokens
+
         secret = Secret(blob["secret"]) if blob.get("secret") else None
         app = tokens = consumer = token = token_secret = None
         if "oauth2" in blob:
@@ -172,6 +180,10 @@ def check_name(name: str) -> str:
 
 
 def build_auth(creds: Credentials, on_rotate: Any = None) -> httpx.Auth:
+    from jirasync.auth.basic import ApiTokenAuth, PasswordAuth, PatAuth
+    from jirasync.auth.oauth1 import OAuth1Auth
+    from jirasync.auth.oauth2 import OAuth2Auth
+
     m = creds.method
     if m is AuthMethod.API_TOKEN:
         assert creds.login and creds.secret
@@ -274,6 +286,8 @@ class Connections:
         options: ClientOptions | None = None,
     ) -> tuple[Connection | None, CheckReport]:
         """Verify, then store. Nothing is stored when the check fails."""
+        from jirasync.check import Features, run_check
+
         check_name(name)
         creds.validate()
         site = normalize_site_url(url)
@@ -316,6 +330,8 @@ class Connections:
             row.updated_at = datetime.now(UTC)
 
     async def test(self, name: str, features: Features | None = None, options: ClientOptions | None = None) -> CheckReport:
+        from jirasync.check import Features, run_check
+
         conn = self.get(name)
         creds = self.credentials(name)
         token_store = StoredTokens(self, name) if creds.method is AuthMethod.OAUTH2 else None
@@ -332,6 +348,8 @@ class Connections:
         self, name: str, creds: Credentials, *, token_expires_on: date | None = None, options: ClientOptions | None = None
     ) -> CheckReport:
         """Replace the secret; kept only when the new one verifies."""
+        from jirasync.check import Features, run_check
+
         conn = self.get(name)
         if creds.method is not conn.auth_method:
             raise ConfigError("auth", f"{name} uses {conn.auth_method.value}, not {creds.method.value}",
@@ -410,6 +428,8 @@ class Connections:
 
     @asynccontextmanager
     async def client(self, name: str, options: ClientOptions | None = None) -> AsyncIterator[JiraClient]:
+        from jirasync.client import JiraClient
+
         conn = self.get(name)
         auth, base = self.auth(name)
         async with JiraClient(base, auth, options=options, auth_kind=conn.auth_method.value) as client:
