@@ -20,10 +20,12 @@ on an optional stream (a permission the user lacks), which is skipped and listed
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -161,7 +163,10 @@ class Syncer:
         try:
             async with self.connections.client(self.name, self.options) as client:
                 run = _Run(self, conn, repo, client, summary, full, progress)
-                await run.execute(projects)
+                try:
+                    await run.execute(projects)
+                finally:
+                    run.pool.shutdown(wait=False, cancel_futures=True)
             summary.status = "ok"
         except (asyncio.CancelledError, KeyboardInterrupt):
             summary.status = "interrupted"
@@ -206,7 +211,14 @@ class _Run(ReferenceSync):
         self.access_changed = False
         self.content = ContentPolicy.from_options(conn.options)
         settings = syncer.connections.settings
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jirasync-sync")
         self.blobs = BlobFolder(settings.blob_dir) if self.content.enabled and settings is not None else None
+
+    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run CPU-bound work (parsing, store writes) off the event loop, so other projects' requests
+        keep moving. Two threads: the GIL serialises the work anyway, and every extra thread costs a
+        malloc arena (peak RSS)."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, functools.partial(fn, *args))
 
     # -- the run ---------------------------------------------------------------------------------
     async def execute(self, wanted: list[str] | None) -> None:
@@ -276,7 +288,7 @@ class _Run(ReferenceSync):
             # Cloud: the batch's changelogs are fetched while it is parsed (CPU, in a thread)
             early = self.early_changelogs(items, full)
             try:
-                records = await asyncio.to_thread(issues.parse_page, self.ctx, items)
+                records = await self.offload(issues.parse_page, self.ctx, items)
             except BaseException:
                 if early is not None:
                     early.cancel()
@@ -287,7 +299,7 @@ class _Run(ReferenceSync):
                 last = max(records, key=lambda r: (r.updated_ms, r.id))
                 if cursor.updated_ms is None or last.updated_ms >= cursor.updated_ms:
                     cursor = Cursor(last.updated_ms, last.id, self.fp)
-            await asyncio.to_thread(commit_page, self.repo, p.key, p.id, bundles, cursor, self.at)
+            await self.offload(commit_page, self.repo, p.key, p.id, bundles, cursor, self.at)
             if self.blobs is not None:  # attachment content, after its metadata is committed
                 _, skipped = await fetch_contents(self.client, self.repo, self.blobs, self.content,
                                                   [a for b in bundles for a in b.issue.attachments], self.cloud)
