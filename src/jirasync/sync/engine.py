@@ -10,7 +10,9 @@ One run, in order:
 3. issues per project (a few projects concurrently): full when there is no checkpoint, the filters
    changed (fingerprint) or ``full=True``; otherwise the window since the checkpoint. Every page is
    committed with its children and its checkpoint in one transaction;
-4. open sprints' issue lists; the run's counts, requests and retries in ``sync_runs``.
+4. only on a site with scrum boards but no Sprint field: open sprints' issue lists (elsewhere sprint
+   membership comes with each issue's Sprint field, in ``sink.commit_page``); the run's counts,
+   requests and retries in ``sync_runs``.
 
 Error policy (one place, ``_guard``): a ``RecordError`` is skipped and stored as a dead letter; a
 ``RetriableError`` that survived the client's retries, or a ``FatalError``, ends the run — except
