@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, TypeVar
 
 from jirasync.client.client import JiraClient
@@ -85,7 +85,7 @@ async def offset_pages(
             return
 
 
-async def read_ahead(source: AsyncIterator[T], pages: int) -> AsyncIterator[T]:
+async def read_ahead(source: AsyncIterator[T], pages: int) -> AsyncGenerator[T, None]:
     """``source``'s items, read by a task of their own up to ``pages`` items ahead of the consumer.
 
     An error of the source is raised to the consumer where it would have occurred (after the items

@@ -22,11 +22,12 @@ on an optional stream (a permission the user lacks), which is skipped and listed
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -286,7 +287,14 @@ class _Run(ReferenceSync):
         window = self.window(p, cursor.updated_ms)
         if self.progress is not None:
             self.progress.start(p.key, await issues.approximate_count(self.ctx, window))
-        async for items in issues.batches(self.ctx, window):
+        async with contextlib.aclosing(issues.batches(self.ctx, window)) as found:  # on any exit, stop reading ahead
+            await self.read_batches(p, ps, full, cursor, found)
+        if self.progress is not None:
+            self.progress.finish(p.key)
+
+    async def read_batches(self, p: ProjectRecord, ps: ProjectSummary, full: bool, cursor: Cursor,
+                           found: AsyncIterator[list[dict[str, Any]]]) -> None:
+        async for items in found:
             # Cloud: the batch's changelogs are fetched while it is parsed (CPU, in a thread)
             early = self.early_changelogs(items, full)
             try:
@@ -311,8 +319,6 @@ class _Run(ReferenceSync):
                 self.progress.advance(p.key, len(items))
             del items, records, fresh, bundles, early  # not alive while the next batch is read
         commit_page(self.repo, p.key, p.id, [], Cursor(cursor.updated_ms, cursor.issue_id, self.fp, True), self.at)
-        if self.progress is not None:
-            self.progress.finish(p.key)
 
     def early_changelogs(self, items: list[dict[str, Any]], full: bool) -> asyncio.Task[Any] | None:
         """Cloud: start reading the changelogs of the batch's new or changed issues (None: nothing to read)."""

@@ -19,7 +19,8 @@ Children:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,7 +111,7 @@ def search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, An
     return cloud_search(ctx, window) if ctx.cloud else dc_search(ctx, window)
 
 
-async def batches(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[str, Any]]]:
+async def batches(ctx: IssueContext, window: Window) -> AsyncGenerator[list[dict[str, Any]], None]:
     """Search pages joined into batches of about ``BATCH_ISSUES`` issues (a resume re-reads at most one).
 
     The search runs up to ``READ_AHEAD_ISSUES`` ahead (Cloud: 2 pages; a Data Center page is
@@ -118,13 +119,14 @@ async def batches(ctx: IssueContext, window: Window) -> AsyncIterator[list[dict[
     parsed, completed and committed."""
     batch: list[dict[str, Any]] = []
     ahead = READ_AHEAD_ISSUES // (CLOUD_PAGE if ctx.cloud else DC_PAGE)
-    async for page in read_ahead(search(ctx, window), ahead):
-        batch.extend(page)
-        if len(batch) >= BATCH_ISSUES:
+    async with contextlib.aclosing(read_ahead(search(ctx, window), ahead)) as pages:
+        async for page in pages:
+            batch.extend(page)
+            if len(batch) >= BATCH_ISSUES:
+                yield batch
+                batch = []
+        if batch:
             yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 async def approximate_count(ctx: IssueContext, window: Window) -> int | None:
