@@ -1,9 +1,12 @@
-"""Fast writes of a page of synced issues and their children, straight through the DBAPI cursor.
+"""Fast writes of a page of synced issues and their children: driver SQL, values in stored form.
 
 SQLAlchemy's per-row parameter processing (building a dict per row, then one bind processor per
 datetime and JSON value) was most of the CPU of a sync's store writes. Here each row is built once
 as a tuple whose values are already in their stored form, and the whole page is sent with the
-dialect's ``INSERT … ON CONFLICT (key) DO UPDATE`` in multi-row ``VALUES`` statements.
+dialect's ``INSERT … ON CONFLICT (key) DO UPDATE``: on SQLite one row's statement through the
+sqlite3 module's ``executemany`` (a loop in C), on PostgreSQL ``INSERT … SELECT FROM unnest(…)``
+of one binary array per column (one short statement per 5,000 rows; psycopg's parsing of a
+multi-row ``VALUES`` statement with thousands of ``%s`` cost more than SQLAlchemy's processing).
 
 What is stored is exactly what SQLAlchemy stores for the same row (tests/test_store.py compares
 the two byte for byte):
@@ -23,6 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -36,23 +40,24 @@ Encode = Callable[[Any], Any]
 Build = Callable[[Iterable[Any], int, Any], list[tuple[Any, ...]]]
 _STAMPS = ("deleted_at", "deleted_reason")  # NULL in every row written from Jira
 
-# Rows per statement are bounded by bind parameters: SQLite (3.32+) allows 32,766, psycopg 65,535.
-_MAX_PARAMS = {"sqlite": 32_000, "postgresql": 32_000}
-_MAX_ROWS_PER_STATEMENT = 1_000
-_PG_ROWS_PER_STATEMENT = 5_000
+_DIALECTS = ("sqlite", "postgresql")
+_PG_ROWS_PER_STATEMENT = 5_000  # rows per INSERT … SELECT FROM unnest(arrays)
 # Values per "IN (...)" list.
 IN_CHUNK = 1_000
 
 
+_DATETIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # SQLAlchemy's SQLite DATETIME storage format
+
+
 def _sqlite_datetime(value: Any) -> Any:
-    """SQLAlchemy's SQLite DATETIME bind processor, in one C call for a datetime."""
+    """SQLAlchemy's SQLite DATETIME bind processor (a tuple, not a dict, for the format)."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        # wall time, microseconds always present; the offset of an aware value (after 26 chars) is dropped
-        return value.isoformat(" ", "microseconds")[:26]
+    if isinstance(value, datetime):  # the wall time: an aware value's offset is not stored
+        return _DATETIME % (value.year, value.month, value.day, value.hour, value.minute, value.second,
+                            value.microsecond)
     if isinstance(value, date):
-        return value.isoformat() + " 00:00:00.000000"
+        return _DATETIME % (value.year, value.month, value.day, 0, 0, 0, 0)
     raise TypeError("SQLite DateTime type only accepts Python datetime and datetime.date objects as input.")
 
 
@@ -60,7 +65,7 @@ def _sqlite_date(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, date):
-        return value.isoformat()[:10]
+        return value.isoformat()[:10]  # YYYY-MM-DD (a datetime's date part)
     raise TypeError("SQLite Date type only accepts Python date objects as input.")
 
 
@@ -117,24 +122,23 @@ class Codec:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self.name = dialect.name
-        if self.name not in _MAX_PARAMS:
+        if self.name not in _DIALECTS:
             raise ValueError(f"no bulk writer for {self.name}")
         self.sqlite = self.name == "sqlite"
-        self.mark = "?" if self.sqlite else "%s"
         # SQLite: JSON goes as orjson's UTF-8 bytes, cast to TEXT in SQL (the text SQLite would store
         # for the decoded str, without decoding and encoding it again)
-        self.json_mark = "CAST(? AS TEXT)" if self.sqlite else "%s::json"
+        self.json_mark = "CAST(? AS TEXT)"
         self.datetime: Encode = _sqlite_datetime if self.sqlite else _same
         self.date: Encode = _sqlite_date if self.sqlite else _same
         # JSON column: None is JSON null; nullable (none_as_null) JSON column: None is SQL NULL
         self.json, self.json_or_null = _json_encoders(dialect, utf8=self.sqlite)
         self._quote = dialect.identifier_preparer.quote
         self._format_table = dialect.identifier_preparer.format_table
-        self._sql: dict[tuple[str, tuple[str, ...], int, str | None], str] = {}
+        self._sql: dict[tuple[str, tuple[str, ...], str | None], str] = {}
         self._builders: dict[str, tuple[tuple[str, ...], tuple[str, ...], Build]] = {}
 
     def encoder(self, table: Table, column: str) -> Encode:
-        """The encoder of one column (the tests use it to check the hand-written row builders)."""
+        """The encoder of one column's values, by its SQLAlchemy type."""
         kind = table.c[column].type
         if isinstance(kind, JSON):
             return self.json_or_null if kind.none_as_null else self.json
@@ -179,46 +183,29 @@ class Codec:
         the existing row must meet to be updated (``excluded`` names the new row)."""
         if not rows:
             return
-        keys = [c.name for c in table.primary_key.columns]
-        where = [columns.index(k) for k in keys]
-        if len(where) == 1:
-            i = where[0]
-            unique = list({r[i]: r for r in rows}.values())  # later duplicates win (PostgreSQL refuses twice)
-        else:
-            unique = list({tuple(r[i] for i in where): r for r in rows}.values())
-        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        if not self.sqlite:
-            # one array per column, whatever the row count: a short statement psycopg parses once
-            sql = self._unnest_sql(table, tuple(columns), tuple(nulls), guard)
-            try:
-                for start in range(0, len(unique), _PG_ROWS_PER_STATEMENT):
-                    page = unique[start:start + _PG_ROWS_PER_STATEMENT]
-                    cursor.execute(sql, [list(col) for col in zip(*page, strict=True)])
-            finally:
-                cursor.close()
+        key = itemgetter(*[columns.index(c.name) for c in table.primary_key.columns])
+        unique = list({key(r): r for r in rows}.values())  # later duplicates win (PostgreSQL refuses twice)
+        conn = session.connection()
+        if self.sqlite:
+            conn.exec_driver_sql(self._upsert_sql(table, tuple(columns), tuple(nulls), guard), unique)
             return
-        width = len(columns)
-        per = max(1, min(_MAX_ROWS_PER_STATEMENT, _MAX_PARAMS[self.name] // width))
-        try:
-            for start in range(0, len(unique), per):
-                page = unique[start:start + per]
-                sql = self._upsert_sql(table, tuple(columns), tuple(nulls), len(page), guard)
-                cursor.execute(sql, [v for r in page for v in r])
-        finally:
-            cursor.close()
+        # one array per column, whatever the row count: a short statement psycopg parses once
+        sql = self._unnest_sql(table, tuple(columns), tuple(nulls), guard)
+        for start in range(0, len(unique), _PG_ROWS_PER_STATEMENT):
+            page = unique[start:start + _PG_ROWS_PER_STATEMENT]
+            conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*page, strict=True)))
 
-    def _upsert_sql(self, table: Table, columns: tuple[str, ...], nulls: tuple[str, ...], count: int,
-                    guard: str | None) -> str:
-        cache_key = (table.name, (*columns, "", *nulls), count, guard)
+    def _upsert_sql(self, table: Table, columns: tuple[str, ...], nulls: tuple[str, ...], guard: str | None) -> str:
+        """SQLite: one row's statement, for ``executemany`` (run by the sqlite3 module in C)."""
+        cache_key = (table.name, (*columns, "", *nulls), guard)
         sql = self._sql.get(cache_key)
         if sql is None:
             q = self._quote
-            marks = [self.json_mark if isinstance(table.c[c].type, JSON) else self.mark for c in columns]
-            one = "(" + ", ".join(marks + ["NULL"] * len(nulls)) + ")"
+            marks = [self.json_mark if isinstance(table.c[c].type, JSON) else "?" for c in columns]
             keys = [c.name for c in table.primary_key.columns]
             names = ", ".join(q(c) for c in (*columns, *nulls))
             sets = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in (*columns, *nulls) if c not in keys)
-            sql = (f"INSERT INTO {self._format_table(table)} ({names}) VALUES {', '.join([one] * count)} "
+            sql = (f"INSERT INTO {self._format_table(table)} ({names}) VALUES ({', '.join(marks + ['NULL'] * len(nulls))}) "
                    f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {sets}")
             if guard is not None:
                 sql += f" WHERE {guard}"
@@ -226,7 +213,7 @@ class Codec:
         return sql
 
     def _unnest_sql(self, table: Table, columns: tuple[str, ...], nulls: tuple[str, ...], guard: str | None) -> str:
-        cache_key = (table.name, (*columns, "", *nulls), -1, guard)
+        cache_key = (table.name, (*columns, "", *nulls), guard)
         sql = self._sql.get(cache_key)
         if sql is None:
             q = self._quote
@@ -247,16 +234,12 @@ class Codec:
             self._sql[cache_key] = sql
         return sql
 
-    def execute(self, session: Session, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def execute(self, session: Session, sql: str, params: Sequence[Any]) -> list[Any]:
         """One statement on the session's connection (``?`` marks become the dialect's)."""
         if not self.sqlite:
             sql = sql.replace("?", "%s")
-        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(sql, list(params))
-            return list(cursor.fetchall()) if cursor.description is not None else []
-        finally:
-            cursor.close()
+        result = session.connection().exec_driver_sql(sql, tuple(params))
+        return list(result.fetchall()) if result.returns_rows else []
 
     def marks(self, count: int) -> str:
         return ", ".join(["?"] * count)

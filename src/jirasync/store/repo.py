@@ -326,7 +326,8 @@ class _Ops:
         columns, nulls, build = e.builder(table)
         rows = build(records, self.connection_id, when)
         e.upsert(s, table, columns, rows, nulls=nulls)
-        kept = {r[1] for r in rows}
+        key = columns.index("id")
+        kept = {r[key] for r in rows}
         name, q = e.quote(table.name), e.quote
         gone: dict[int, None] = {}
         for chunk in chunks(issue_ids):
