@@ -40,6 +40,8 @@ def from_epoch_ms(ms: int) -> datetime:
 class _Reader:
     """Reads typed values out of one JSON object; errors name the kind, id and dotted path."""
 
+    __slots__ = ("data", "kind", "prefix", "raw", "remote_id")
+
     def __init__(self, kind: str, data: Any, remote_id: str | None = None) -> None:
         if not isinstance(data, dict):
             raise RecordError(kind, "(record)", f"expected a JSON object, got {type(data).__name__}", raw=data)
@@ -77,6 +79,8 @@ class _Reader:
 
     def opt_str(self, path: str) -> str | None:
         value = self.get(path)
+        if type(value) is str:  # the common case first
+            return value or None
         if value is None or value == "":
             return None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -93,6 +97,8 @@ class _Reader:
 
     def opt_int(self, path: str) -> int | None:
         value = self.get(path)
+        if type(value) is int:  # the common case first (bool is not int here)
+            return value
         if value is None or value == "":
             return None
         if isinstance(value, bool):
@@ -487,7 +493,7 @@ class HistoryRecord:
         if not isinstance(items, list):
             raise r.fail("items", "expected a list")
         return cls(hid, issue_id, r.user("author", cloud), r.opt_time("created"),
-                   tuple(_change_item(r, hid, i, item) for i, item in enumerate(items)), data)
+                   tuple([_change_item(r, hid, i, item) for i, item in enumerate(items)]), data)
 
 
 def _change_item(r: _Reader, history_id: int, i: int, item: Any) -> ChangeItemRecord:

@@ -92,15 +92,15 @@ class _Renderer:
 
     def blocks(self, nodes: list[Node], depth: int) -> list[str]:
         out: list[str] = []
-        previous = ("", False)
+        previous, previous_alternate = "", False
         for node in nodes:
             kind = str(node.get("type", ""))
             group = LIST_GROUP.get(kind, kind)
-            alternate = group == previous[0] and group in ("bullet", "ordered") and not previous[1]
-            text = self.block(node, depth, alternate=alternate)
+            alternate = group == previous and group in ("bullet", "ordered") and not previous_alternate
+            text = self.block(node, depth, alternate)
             if text:
                 out.append(text)
-                previous = (group, alternate)
+                previous, previous_alternate = group, alternate
         return out
 
     def block(self, node: Node, depth: int, alternate: bool = False) -> str:
@@ -124,7 +124,8 @@ class _Renderer:
         return self.paragraph_text(children(node))
 
     def paragraph_text(self, inline: list[Node]) -> str:
-        text = self.inline(inline, "block")
+        plain = _plain_text(inline)
+        text = escape_text(plain) if plain is not None else self.inline(inline, "block")
         if "\n" not in text:
             return escape_line_start(text.rstrip(" \t"))
         return "\n".join(escape_line_start(line.rstrip(" \t")) for line in text.split("\n")).strip("\n")
@@ -414,7 +415,6 @@ class _Renderer:
 
     def inline_node(self, node: Node, mode: str) -> str:
         kind = node.get("type")
-        a = attrs(node)
         if kind == "mention":
             return "@" + escape_text(mention_name(node, self.ctx))
         if kind == "emoji":
@@ -422,7 +422,7 @@ class _Renderer:
         if kind == "status":
             return escape_text(f"[{str_attr(node, 'text')}]")
         if kind == "date":
-            return escape_text(date_text(a.get("timestamp")))
+            return escape_text(date_text(attrs(node).get("timestamp")))
         if kind == "inlineCard":
             return self.card_md(node)
         if kind == "placeholder":
@@ -677,6 +677,8 @@ def _table_grid(node: Node) -> list[list[Node | None]]:
 
 
 def _span(value: Any) -> int:
+    if value is None:  # no span attribute (most cells)
+        return 1
     try:
         return max(1, min(int(value), 64))
     except (TypeError, ValueError):
