@@ -245,14 +245,13 @@ class Codec:
         return ", ".join(["?"] * count)
 
 
-_CODECS: dict[int, Codec] = {}
-
-
 def codec_for(session: Session) -> Codec:
+    """The codec of the session's engine, made once and kept on its dialect (so it goes with it)."""
     dialect = session.get_bind().dialect
-    found = _CODECS.get(id(dialect))
-    if found is None or found.dialect is not dialect:
-        found = _CODECS[id(dialect)] = Codec(dialect)
+    found: Codec | None = getattr(dialect, "_jirasync_bulk_codec", None)
+    if found is None:
+        found = Codec(dialect)
+        setattr(dialect, "_jirasync_bulk_codec", found)  # noqa: B010 - not an attribute of the class
     return found
 
 
