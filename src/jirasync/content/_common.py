@@ -59,7 +59,10 @@ def children(node: Any) -> list[Node]:
     content = node.get("content")
     if not isinstance(content, list):
         return []
-    return [c for c in content if isinstance(c, dict)]
+    for child in content:
+        if not isinstance(child, dict):
+            return [c for c in content if isinstance(c, dict)]
+    return content[:]  # all well-formed (the usual case): a copy, as callers may change theirs
 
 
 def marks(node: Node) -> list[Node]:

@@ -39,9 +39,12 @@ DELIM_MARKS: dict[str, Node] = {
     "^": {"type": "subsup", "attrs": {"type": "sup"}}, "~": {"type": "subsup", "attrs": {"type": "sub"}},
     "??": {"type": "em"},
 }
-# Where an inline construct may start. ``:``, ``;`` and ``(`` only start emoticons, so they are
-# looked at only when an emoticon could follow (one character matched, like every alternative).
-_SPECIAL = re.compile(r"\\|\{|\[|!|[*_+\-^~]|\?\?|https?://|ftp://|&#"
+# Where an inline construct may start. Some characters are looked at only where they can do
+# something (one character matched, like every other alternative): ``:``, ``;`` and ``(`` where an
+# emoticon could follow; ``*``, ``_``, ``+`` and ``-`` unless inside a word (``snake_case``,
+# ``prod-eu-1``), where they neither open nor close (``[^\W_]`` is ``str.isalnum``).
+_SPECIAL = re.compile(r"\\|\{|\[|!|[\^~]|\?\?|https?://|ftp://|&#"
+                      r"|(?<![^\W_])[*_+\-]|[*_+\-](?![^\W_])"
                       r"|:(?=[()PD])|;(?=\))|\((?=[^()\s]{1,7}\))")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
