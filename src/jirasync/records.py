@@ -97,8 +97,10 @@ class _Reader:
 
     def opt_int(self, path: str) -> int | None:
         value = self.get(path)
-        if type(value) is int:  # the common case first (bool is not int here)
+        if type(value) is int:  # the common cases first (bool is not int here; ids come as digit strings)
             return value
+        if type(value) is str and value.isdigit():
+            return int(value)
         if value is None or value == "":
             return None
         if isinstance(value, bool):

@@ -125,7 +125,7 @@ class _Renderer:
 
     def paragraph_text(self, inline: list[Node]) -> str:
         plain = _plain_text(inline)
-        text = escape_text(plain) if plain is not None else self.inline(inline, "block")
+        text = escape_text(plain) if plain is not None else self.rich_inline(inline, "block")
         if "\n" not in text:
             return escape_line_start(text.rstrip(" \t"))
         return "\n".join(escape_line_start(line.rstrip(" \t")) for line in text.split("\n")).strip("\n")
@@ -370,8 +370,10 @@ class _Renderer:
         """Inline nodes as Markdown. ``mode``: "block" (hard breaks as ``\\``), "line" (spaces),
         "cell" (``<br>``, pipes escaped)."""
         plain = _plain_text(nodes)
-        if plain is not None:
-            return escape_text(plain)
+        return escape_text(plain) if plain is not None else self.rich_inline(nodes, mode)
+
+    def rich_inline(self, nodes: list[Node], mode: str) -> str:
+        """``inline`` for nodes that are not all plain text: segments with marks, then Markdown."""
         segments = self.segments(nodes, mode)
         if any(seg[0] for seg in segments):
             text = _emit(segments, cell=(mode == "cell"))
