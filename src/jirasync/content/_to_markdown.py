@@ -163,10 +163,11 @@ class _Renderer:
     def b_panel(self, node: Node, depth: int, alternate: bool) -> str:
         a = attrs(node)
         label = str(a.get("title") or PANEL_LABELS.get(str(a.get("panelType")), ""))
-        parts = self.blocks(children(node), depth)
+        content = children(node)
+        parts = self.blocks(content, depth)
         if label:
             lead = f"**{escape_text(label)}:**"
-            first = children(node)[0].get("type") if children(node) else None
+            first = content[0].get("type") if content else None
             if parts and first == "paragraph":
                 parts[0] = f"{lead} {parts[0]}"
             else:
@@ -272,7 +273,7 @@ class _Renderer:
         return "\n".join(lines)
 
     def cell(self, cell: Node, depth: int) -> str:
-        return "<br>".join(part for part in (self.flat(b, depth) for b in children(cell)) if part)
+        return "<br>".join(filter(None, [self.flat(b, depth) for b in children(cell)]))  # empty parts dropped
 
     def flat(self, node: Node, depth: int) -> str:
         """A block on one line, for table cells."""
