@@ -47,6 +47,7 @@ from jirasync.store.repo import SyncRepo, connection_id_of
 from jirasync.sync import deletions, issues
 from jirasync.sync.blobs import BlobFolder, ContentPolicy, fetch_contents
 from jirasync.sync.cursor import DEFAULT_OVERLAP, Window
+from jirasync.sync.gc_policy import relaxed_gc
 from jirasync.sync.progress import Progress
 from jirasync.sync.reference import ACCESS_KEY, ReferenceSync
 from jirasync.sync.sink import Cursor, commit_page
@@ -167,7 +168,8 @@ class Syncer:
             async with self.connections.client(self.name, self.options) as client:
                 run = _Run(self, conn, repo, client, summary, full, progress)
                 try:
-                    await run.execute(projects)
+                    with relaxed_gc():
+                        await run.execute(projects)
                 finally:
                     run.pool.shutdown(wait=False, cancel_futures=True)
             summary.status = "ok"
