@@ -182,9 +182,14 @@ def test_configure_filters_then_sync_only_that_project(emulator: Any, tmp_path: 
     first = sorted(dc.backend.state.projects.values(), key=lambda p: p.id)[0].key
     bad = jirasync(home, "connections", "configure", "dc", "--created-after", "last week")
     assert bad.returncode == 2 and "created_after" in bad.stderr and "YYYY-MM-DD" in bad.stderr
+    bad = jirasync(home, "connections", "configure", "dc", "--reference-refresh-hours", "-1")
+    assert bad.returncode == 2 and "reference-refresh-hours" in bad.stderr and "e.g." in bad.stderr
     r = jirasync(home, "connections", "configure", "dc", "--project", first.lower(), "--interval", "15", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"filters": {"projects": [first]}, "interval_minutes": 15.0}
+    r = jirasync(home, "connections", "configure", "dc", "--reference-refresh-hours", "6", "--json")
+    assert json.loads(r.stdout) == {"filters": {"projects": [first]}, "interval_minutes": 15.0,
+                                    "reference_refresh_hours": 6.0}
     synced = jirasync(home, "sync", "--connection", "dc", "--json", timeout=180)
     assert synced.returncode == 0, synced.stderr
     summary = json.loads(synced.stdout)

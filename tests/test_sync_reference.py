@@ -14,11 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from jiraemu import EmulatorServer
 from jirasync.connections import Connections, Credentials
-from jirasync.store.models import ConnectionRow
 from jirasync.sync.reference import REFRESH_KEY
 from jirasync.vault import Secret
 from tests import test_sync as base
@@ -118,13 +117,6 @@ def truth_grants(emu: EmulatorServer) -> set[tuple[int, int]]:
 
 def mutate(emu: EmulatorServer, body: dict[str, Any]) -> Any:
     return control(emu, "mutate", body)
-
-
-def set_option(c: Connections, name: str, key: str, value: Any) -> None:
-    with c.store.session() as s:
-        row = s.scalar(select(ConnectionRow).where(ConnectionRow.name == name))
-        assert row is not None
-        row.options = {**(row.options or {}), key: value}
 
 
 def agile(emu: EmulatorServer, method: str, path: str, body: Any = None) -> httpx.Response:
@@ -279,7 +271,7 @@ def test_refresh_is_due_after_reference_refresh_hours(emulator: Callable[..., Em
     name = connect(conns, emu)
     sync(conns, name, full=True)
     assert sql(conns, f"select count(*) from checkpoints where project_key = '{REFRESH_KEY}'") == [(1,)]
-    set_option(conns, name, "reference_refresh_hours", 0)
+    conns.configure(name, reference_refresh_hours=0)  # what `connections configure --reference-refresh-hours 0` calls
     start = stats_mark(emu)
     sync(conns, name)
     assert access_reads(requests_since(emu, start)) != {}

@@ -386,6 +386,10 @@ def configure(
     updated_before: Annotated[str | None, typer.Option("--updated-before", help="Only issues updated before YYYY-MM-DD.")] = None,
     jql: Annotated[str | None, typer.Option("--jql", help="An extra JQL clause ANDed to every search.")] = None,
     interval: Annotated[float | None, typer.Option("--interval", help="Minutes between the daemon's runs of this connection.")] = None,
+    reference_refresh_hours: Annotated[float | None, typer.Option(
+        "--reference-refresh-hours",
+        help="Re-read groups, roles, permission schemes and security levels at least this often, even when "
+             "the audit log shows no change (default 24; 0 = every run).")] = None,
     reset: Annotated[bool, typer.Option("--reset", help="Drop every filter first.")] = False,
     attachment_content: Annotated[bool | None, typer.Option("--attachment-content/--no-attachment-content", help="Download attachment content into the blob folder.")] = None,
     attachment_max_mb: Annotated[float | None, typer.Option("--attachment-max-mb", help="Largest attachment to download, in MB (default 10).")] = None,
@@ -403,8 +407,11 @@ def configure(
         filters["paused"] = None
     max_bytes = int(attachment_max_mb * 1024 * 1024) if attachment_max_mb is not None else None
     conn = run(lambda: conns.configure(name, filters=filters, interval_minutes=interval, reset_filters=reset,
-                                       attachment_content=attachment_content, attachment_max_bytes=max_bytes))
+                                       attachment_content=attachment_content, attachment_max_bytes=max_bytes,
+                                       reference_refresh_hours=reference_refresh_hours))
     options = {"filters": conn.options.get("filters", {}), "interval_minutes": conn.options.get("interval_minutes")}
+    if conn.options.get("reference_refresh_hours") is not None:
+        options["reference_refresh_hours"] = conn.options["reference_refresh_hours"]
     if conn.options.get("attachments"):
         options["attachments"] = conn.options["attachments"]
     if as_json:

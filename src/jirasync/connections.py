@@ -372,9 +372,11 @@ class Connections:
 
     def configure(self, name: str, *, filters: dict[str, Any] | None = None, interval_minutes: float | None = None,
                   reset_filters: bool = False, attachment_content: bool | None = None,
-                  attachment_max_bytes: int | None = None) -> Connection:
+                  attachment_max_bytes: int | None = None, reference_refresh_hours: float | None = None) -> Connection:
         """Change a connection's sync options: ``filters`` (merged key by key; a ``None`` value removes
-        the key) and the daemon's ``interval_minutes``. Validated before anything is stored."""
+        the key), the daemon's ``interval_minutes`` and ``reference_refresh_hours`` (how often groups,
+        roles, permission schemes and security levels are re-read even when the audit log shows no
+        change). Validated before anything is stored."""
         for key, value in (filters or {}).items():
             if key not in FILTER_KEYS:
                 raise ConfigError(key, "is not a sync filter", fix=f"use one of: {', '.join(sorted(FILTER_KEYS))}")
@@ -385,6 +387,9 @@ class Connections:
                     raise ConfigError(key, f"{value!r} is not a date", fix="use YYYY-MM-DD") from None
         if interval_minutes is not None and interval_minutes <= 0:
             raise ConfigError("interval", "must be a positive number of minutes", fix="e.g. --interval 30")
+        if reference_refresh_hours is not None and not reference_refresh_hours >= 0:
+            raise ConfigError("reference-refresh-hours", "must be 0 (every run) or a positive number of hours",
+                              fix="e.g. --reference-refresh-hours 6")
         with self.store.session() as s:
             row = s.scalar(select(ConnectionRow).where(ConnectionRow.name == name))
             if row is None:
@@ -399,6 +404,8 @@ class Connections:
             options["filters"] = current
             if interval_minutes is not None:
                 options["interval_minutes"] = interval_minutes
+            if reference_refresh_hours is not None:
+                options["reference_refresh_hours"] = reference_refresh_hours
             if attachment_content is not None or attachment_max_bytes is not None:
                 attachments = dict(options.get("attachments") or {})
                 if attachment_content is not None:
