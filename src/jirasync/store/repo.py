@@ -98,6 +98,9 @@ _CHILD_MODELS: dict[str, type[Base]] = {"comments": CommentRow, "worklogs": Work
 _MAX_ROWS = 1_000
 
 
+SPRINT_SCHEMA = "com.pyxis.greenhopper.jira:gh-sprint"  # the Sprint custom field of Jira Software
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     project_key: str
@@ -275,6 +278,21 @@ class _Ops:
         with self._tx() as s:
             return self._replace(s, IssueSprintRow, rows, at, IssueSprintRow.sprint_id == sprint_id)
 
+    def sprint_field_ids(self) -> list[str]:
+        """The live Sprint custom field ids (schema ``SPRINT_SCHEMA``) the fields stream stored."""
+        with self._tx() as s:
+            q = select(FieldRow.id).where(*self._mine(FieldRow), FieldRow.deleted_at.is_(None),
+                                          FieldRow.schema_custom == SPRINT_SCHEMA).order_by(FieldRow.id)
+            return [str(i) for i in s.scalars(q)]
+
+    def replace_issue_sprints(self, memberships: Mapping[int, Collection[int]], at: datetime | None = None) -> None:
+        """Each given issue's complete sprint list: a sprint no longer in it gets ``deleted_at``."""
+        issue_ids = sorted(memberships)
+        with self._tx() as s:
+            for chunk in _chunks(issue_ids, 500):
+                rows = [{"issue_id": i, "sprint_id": sid} for i in chunk for sid in sorted(memberships[i])]
+                self._replace(s, IssueSprintRow, rows, at, IssueSprintRow.issue_id.in_(chunk))
+
     # issues -------------------------------------------------------------------------------------
     def upsert_issues(self, records: Iterable[IssueRecord], at: datetime | None = None) -> int:
         """Insert or update by id. A moved issue (new key and project) is updated in place and its
@@ -392,6 +410,16 @@ class _Ops:
                     .execution_options(synchronize_session=False))
                 count += result.rowcount  # type: ignore[attr-defined]
         return count
+
+    def parent_ids(self, ids: Collection[int]) -> dict[int, int]:
+        """Sub-task id -> parent id, for those of the given stored issues that have a parent."""
+        out: dict[int, int] = {}
+        with self._tx() as s:
+            for chunk in _chunks(sorted(ids), 1000):
+                rows = s.execute(select(IssueRow.id, IssueRow.parent_id).where(
+                    *self._mine(IssueRow), IssueRow.id.in_(chunk), IssueRow.parent_id.is_not(None)))
+                out.update({int(i): int(p) for i, p in rows if p is not None})
+        return out
 
     def live_issue_ids(self, project_id: int) -> set[int]:
         with self._tx() as s:

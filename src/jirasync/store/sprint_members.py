@@ -19,23 +19,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from jirasync.records import IssueRecord
-from jirasync.store.models import FieldRow, IssueSprintRow
 from jirasync.store.repo import SyncTx
 
-SPRINT_SCHEMA = "com.pyxis.greenhopper.jira:gh-sprint"
 _ID = re.compile(r"\[(?:.*?,)?id=(\d+)[,\]]")
-_CHUNK = 500
-
-
-def sprint_field_ids(tx: SyncTx) -> list[str]:
-    """The live Sprint custom field ids the fields stream stored (normally one; none without Jira Software)."""
-    with tx._tx() as s:
-        q = select(FieldRow.id).where(FieldRow.connection_id == tx.connection_id, FieldRow.deleted_at.is_(None),
-                                      FieldRow.schema_custom == SPRINT_SCHEMA).order_by(FieldRow.id)
-        return [str(i) for i in s.scalars(q)]
 
 
 def sprint_ids(value: Any) -> set[int]:
@@ -81,15 +68,8 @@ def record_issue_sprints(tx: SyncTx, issues: Sequence[IssueRecord], at: datetime
 
     Returns False (and writes nothing) when the site has no Sprint field: membership then comes from
     the per-sprint walk (``ReferenceSync.sync_sprint_issues``)."""
-    ids = field_ids if field_ids is not None else sprint_field_ids(tx)
+    ids = field_ids if field_ids is not None else tx.sprint_field_ids()
     if not ids:
         return False
-    found = memberships(issues, ids)
-    issue_ids = sorted(found)
-    with tx._tx() as s:
-        for start in range(0, len(issue_ids), _CHUNK):
-            chunk = issue_ids[start:start + _CHUNK]
-            rows = [{"issue_id": i, "sprint_id": sid} for i in chunk for sid in sorted(found[i])]
-            # the repository's own "upsert these, soft-delete the others in scope" (the scope: these issues)
-            tx._replace(s, IssueSprintRow, rows, at, IssueSprintRow.issue_id.in_(chunk))
+    tx.replace_issue_sprints(memberships(issues, ids), at)
     return True

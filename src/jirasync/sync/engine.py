@@ -33,8 +33,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
-
 from jirasync.client import ClientOptions, JiraClient
 from jirasync.connections import Connection, Connections
 from jirasync.exceptions import ConfigError, ConnectionNotFound, JiraError
@@ -370,7 +368,7 @@ class _Run(ReferenceSync):
             return
         audited = await deletions.audited_deletions(self.client, self.audit_since(selected)) if self.cloud else None
         by_reason: dict[str, list[int]] = {}
-        parents = _parents(self.repo, list(gone)) if audited is not None else {}
+        parents = self.repo.parent_ids(gone) if audited is not None else {}
         for issue_id, reason in deletions.reasons(set(gone), audited, True, parents).items():
             by_reason.setdefault(reason, []).append(issue_id)
             ps = summaries[gone[issue_id]]
@@ -399,18 +397,6 @@ class _Run(ReferenceSync):
         if self.summary.projects:
             self.summary.projects[0].skipped += len(self.ctx.skipped)
         self.ctx.skipped.clear()
-
-
-def _parents(repo: SyncRepo, ids: list[int]) -> dict[int, int]:
-    """Sub-task id -> parent id, for the given stored issues.
-
-    A read the repository does not offer yet (``SyncRepo.parent_ids`` would be its place)."""
-    from jirasync.store.models import IssueRow
-
-    with repo.store.session() as s:
-        rows = s.execute(select(IssueRow.id, IssueRow.parent_id).where(
-            IssueRow.connection_id == repo.connection_id, IssueRow.id.in_(ids), IssueRow.parent_id.is_not(None)))
-        return {int(i): int(p) for i, p in rows if p is not None}
 
 
 def _markdown(cloud: bool) -> Callable[[Any], str] | None:

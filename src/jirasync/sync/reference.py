@@ -43,7 +43,6 @@ from jirasync.records import (
 )
 from jirasync.store.reference_reads import stored_group_members, stored_project_ids, stored_role_actors
 from jirasync.store.repo import SyncRepo
-from jirasync.store.sprint_members import sprint_field_ids
 from jirasync.sync.streams import AGILE, read_stream, streams_for
 
 if TYPE_CHECKING:
@@ -323,9 +322,8 @@ class ReferenceSync:
         sprints = getattr(self, "sprints", [])
         if not sprints:
             return
-        with self.repo.transaction() as tx:
-            if sprint_field_ids(tx):
-                return
+        if self.repo.sprint_field_ids():
+            return
         for sprint in sprints:
             if sprint.state == "closed" and not self.full:
                 continue
