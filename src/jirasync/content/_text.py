@@ -81,7 +81,10 @@ def _leaf_text(node: Node) -> str | None:
     if kind in ("inlineCard", "blockCard", "embedCard"):
         return card_url(node) + ("" if kind == "inlineCard" else "\n")
     if kind in ("media", "mediaInline"):
-        return media_name(a) + ("" if kind == "mediaInline" else "\n")
+        name, url = media_name(a), a.get("url")
+        if isinstance(url, str) and url != name and url.endswith(name):  # an external image named after its URL
+            name = url
+        return name + ("" if kind == "mediaInline" else "\n")
     if kind in ("extension", "inlineExtension", "syncBlock"):
         return str_attr(node, "text")
     if kind == "codeBlock":
