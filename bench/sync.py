@@ -528,13 +528,14 @@ def fmt_table(runs: list[Run]) -> str:
         obtained = r.status in ("ok", "stopped (budget)")
         inc = "" if r.incremental_requests is None else f"{r.incremental_requests} ({r.incremental_wall_s:.1f} s)"
         rss = "" if r.peak_rss_mb != r.peak_rss_mb else f"{r.peak_rss_mb:,.0f}"
+        lost = f"{r.comments_missing:,}" if r.status == "ok" else "(stopped)"  # not read yet is not lost
         status = r.status
         if r.projected_s is not None:
             status += f" at {r.wall_s:.0f} s, ≈{r.projected_s:,.0f} s projected"
         rows.append(
             f"| {r.config} | {r.tool} | {status}{' — ' + r.note if r.note else ''} | "
             f"{r.requests:,} | {r.issue_requests:,} | {per_1k(r)} | " + (f"{r.wall_s:.1f} | {r.issues_per_s:,.0f} | {rss} | {r.issues_got:,}/{r.issues_total:,} | "
-                                    f"{r.comments_got:,}/{r.comments_total:,} | {r.comments_missing:,} | {inc} |"
+                                    f"{r.comments_got:,}/{r.comments_total:,} | {lost} | {inc} |"
                                     if obtained else " | | | | | | |"))
     return "\n".join(rows)
 
