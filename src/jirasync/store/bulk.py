@@ -42,8 +42,6 @@ _STAMPS = ("deleted_at", "deleted_reason")  # NULL in every row written from Jir
 
 _DIALECTS = ("sqlite", "postgresql")
 _PG_ROWS_PER_STATEMENT = 5_000  # rows per INSERT … SELECT FROM unnest(arrays)
-# Values per "IN (...)" list.
-IN_CHUNK = 1_000
 
 
 _DATETIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # SQLAlchemy's SQLite DATETIME storage format
@@ -82,38 +80,17 @@ def _json_encoders(dialect: Dialect, utf8: bool) -> tuple[Encode, Encode]:
         return serializer, lambda value: None if value is None else serializer(value)
     dumps = orjson.dumps
 
-    if utf8:
-        def encode(value: Any) -> Any:
-            try:
-                return dumps(value)
-            except TypeError:  # a non-str key (orjson.JSONEncodeError is a TypeError)
-                return serializer(value)
-
-        def encode_or_null(value: Any) -> Any:
-            if value is None:
-                return None
-            try:
-                return dumps(value)
-            except TypeError:
-                return serializer(value)
-
-        return encode, encode_or_null
-
-    def text(value: Any) -> Any:
+    def encode(value: Any) -> Any:
         try:
-            return dumps(value).decode()
-        except TypeError:
+            data = dumps(value)
+        except TypeError:  # a non-str key (orjson.JSONEncodeError is a TypeError)
             return serializer(value)
+        return data if utf8 else data.decode()
 
-    def text_or_null(value: Any) -> Any:
-        if value is None:
-            return None
-        try:
-            return dumps(value).decode()
-        except TypeError:
-            return serializer(value)
+    def encode_or_null(value: Any) -> Any:
+        return None if value is None else encode(value)
 
-    return text, text_or_null
+    return encode, encode_or_null
 
 
 class Codec:
@@ -197,38 +174,32 @@ class Codec:
 
     def _upsert_sql(self, table: Table, columns: tuple[str, ...], nulls: tuple[str, ...], guard: str | None) -> str:
         """SQLite: one row's statement, for ``executemany`` (run by the sqlite3 module in C)."""
-        cache_key = (table.name, (*columns, "", *nulls), guard)
-        sql = self._sql.get(cache_key)
-        if sql is None:
-            q = self._quote
-            marks = [self.json_mark if isinstance(table.c[c].type, JSON) else "?" for c in columns]
-            keys = [c.name for c in table.primary_key.columns]
-            names = ", ".join(q(c) for c in (*columns, *nulls))
-            sets = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in (*columns, *nulls) if c not in keys)
-            sql = (f"INSERT INTO {self._format_table(table)} ({names}) VALUES ({', '.join(marks + ['NULL'] * len(nulls))}) "
-                   f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {sets}")
-            if guard is not None:
-                sql += f" WHERE {guard}"
-            self._sql[cache_key] = sql
-        return sql
+        marks = [self.json_mark if isinstance(table.c[c].type, JSON) else "?" for c in columns]
+        return self._cached(table, columns, nulls, guard, f"VALUES ({', '.join(marks + ['NULL'] * len(nulls))})")
 
     def _unnest_sql(self, table: Table, columns: tuple[str, ...], nulls: tuple[str, ...], guard: str | None) -> str:
+        """PostgreSQL: one binary array per column, ``unnest`` into rows."""
+
+        def sql_type(name: str) -> str:
+            return str(table.c[name].type.compile(dialect=self.dialect))
+
+        arrays = ", ".join(f"%b::{sql_type(c)}[]" for c in columns)  # binary: no escaping of the text
+        values = ", ".join([f"v.c{i}" for i in range(len(columns))] + [f"NULL::{sql_type(c)}" for c in nulls])
+        aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+        return self._cached(table, columns, nulls, guard, f"SELECT {values} FROM unnest({arrays}) AS v({aliases})")
+
+    def _cached(self, table: Table, columns: tuple[str, ...], nulls: tuple[str, ...], guard: str | None,
+                source: str) -> str:
+        """``INSERT INTO table (columns, nulls) <source> ON CONFLICT (key) DO UPDATE SET …``, made once."""
         cache_key = (table.name, (*columns, "", *nulls), guard)
         sql = self._sql.get(cache_key)
         if sql is None:
             q = self._quote
-
-            def sql_type(name: str) -> str:
-                return str(table.c[name].type.compile(dialect=self.dialect))
-
             keys = [c.name for c in table.primary_key.columns]
             names = ", ".join(q(c) for c in (*columns, *nulls))
-            arrays = ", ".join(f"%b::{sql_type(c)}[]" for c in columns)  # binary: no escaping of the text
-            values = ", ".join([f"v.c{i}" for i in range(len(columns))] + [f"NULL::{sql_type(c)}" for c in nulls])
-            aliases = ", ".join(f"c{i}" for i in range(len(columns)))
             sets = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in (*columns, *nulls) if c not in keys)
-            sql = (f"INSERT INTO {self._format_table(table)} ({names}) SELECT {values} FROM unnest({arrays}) "
-                   f"AS v({aliases}) ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {sets}")
+            sql = (f"INSERT INTO {self._format_table(table)} ({names}) {source} "
+                   f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {sets}")
             if guard is not None:
                 sql += f" WHERE {guard}"
             self._sql[cache_key] = sql
@@ -254,7 +225,3 @@ def codec_for(session: Session) -> Codec:
         setattr(dialect, "_jirasync_bulk_codec", found)  # noqa: B010 - not an attribute of the class
     return found
 
-
-def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -48,7 +48,7 @@ from jirasync.records import (
     UserRecord,
     WorklogRecord,
 )
-from jirasync.store.bulk import Codec, chunks, codec_for
+from jirasync.store.bulk import Codec, codec_for
 from jirasync.store.db import Store
 from jirasync.store.models import (
     AttachmentRow,
@@ -348,7 +348,7 @@ class _Ops:
         kept = {r[key] for r in rows}
         name, q = e.quote(table.name), e.quote
         gone: dict[int, None] = {}
-        for chunk in chunks(issue_ids):
+        for chunk in _chunks(issue_ids, _MAX_ROWS):
             marks = e.marks(len(chunk))
             where = " OR ".join(f"{q(c)} IN ({marks})" for c in scope)
             sql = (f"SELECT {q('id')} FROM {name} WHERE {q('connection_id')} = ? AND {q('deleted_at')} IS NULL "
@@ -356,7 +356,7 @@ class _Ops:
             for (key,) in e.execute(s, sql, [self.connection_id, *(list(chunk) * len(scope))]):
                 if key not in kept:
                     gone[key] = None
-        for chunk in chunks(list(gone)):
+        for chunk in _chunks(list(gone), _MAX_ROWS):
             e.execute(s, f"UPDATE {name} SET {q('deleted_at')} = ? WHERE {q('connection_id')} = ? "
                          f"AND {q('id')} IN ({e.marks(len(chunk))})", [when, self.connection_id, *chunk])
 
@@ -369,7 +369,7 @@ class _Ops:
         e.upsert(s, table, columns, build([c for h in histories for c in h.items], self.connection_id, when),
                  nulls=nulls)
         # the items of every history now deleted
-        for chunk in chunks(ids):
+        for chunk in _chunks(ids, _MAX_ROWS):
             e.execute(s, f"UPDATE {q(table.name)} SET {q('deleted_at')} = ? WHERE {q('connection_id')} = ? "
                          f"AND {q('deleted_at')} IS NULL AND {q('history_id')} IN (SELECT {q('id')} FROM "
                          f"{q(_table(ChangelogRow).name)} WHERE {q('connection_id')} = ? AND {q('issue_id')} IN "
@@ -415,7 +415,7 @@ class _Ops:
         """Sub-task id -> parent id, for those of the given stored issues that have a parent."""
         out: dict[int, int] = {}
         with self._tx() as s:
-            for chunk in _chunks(sorted(ids), 1000):
+            for chunk in _chunks(sorted(ids), _MAX_ROWS):
                 rows = s.execute(select(IssueRow.id, IssueRow.parent_id).where(
                     *self._mine(IssueRow), IssueRow.id.in_(chunk), IssueRow.parent_id.is_not(None)))
                 out.update({int(i): int(p) for i, p in rows if p is not None})
