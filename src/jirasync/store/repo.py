@@ -421,6 +421,35 @@ class _Ops:
                 out.update({int(i): int(p) for i, p in rows if p is not None})
         return out
 
+    def project_ids(self) -> set[int]:
+        """The ids of the live stored projects."""
+        with self._tx() as s:
+            return {int(i) for i in s.scalars(select(ProjectRow.id).where(*self._mine(ProjectRow),
+                                                                          ProjectRow.deleted_at.is_(None)))}
+
+    def group_members(self) -> dict[str, set[str]]:
+        """group name -> its live members' ids, and their login names where Jira gave one (Data
+        Center), as project roles and permission grants may name either."""
+        out: dict[str, set[str]] = {}
+        with self._tx() as s:
+            q = select(GroupMemberRow.group_name, GroupMemberRow.user_id, GroupMemberRow.raw).where(
+                *self._mine(GroupMemberRow), GroupMemberRow.deleted_at.is_(None))
+            for group, user, raw in s.execute(q):
+                members = out.setdefault(str(group), set())
+                members.add(str(user))
+                name = raw.get("name") if isinstance(raw, dict) else None
+                if name:
+                    members.add(str(name))
+        return out
+
+    def role_actors(self) -> list[RoleActorRecord]:
+        """Every live project role actor, as records."""
+        with self._tx() as s:
+            q = select(ProjectRoleActorRow).where(*self._mine(ProjectRoleActorRow),
+                                                  ProjectRoleActorRow.deleted_at.is_(None))
+            return [RoleActorRecord(r.project_id, r.role_id, r.role_name, r.actor_type, r.actor_value, r.raw or {})
+                    for r in s.scalars(q)]
+
     def live_issue_ids(self, project_id: int) -> set[int]:
         with self._tx() as s:
             q = select(IssueRow.id).where(*self._mine(IssueRow), IssueRow.project_id == project_id,

@@ -15,7 +15,7 @@ What each run reads:
   shows a change to that family since the last check, and always on a full run, when the audit log
   is not readable (Data Center, a non-admin user), when the set of visible projects changed, and at
   least every ``reference_refresh_hours`` (a connection option, default 24): not every change is
-  audited. A run that keeps a family computes the access digest from what is stored.
+  audited. The access digest is computed from what is stored, just read or kept.
 * sprint membership: from each issue's Sprint field, committed with its page
   (``jirasync.store.sprint_members``); the per-sprint walk is only a fallback for a site without a
   Sprint field.
@@ -41,7 +41,6 @@ from jirasync.records import (
     SprintRecord,
     UserRecord,
 )
-from jirasync.store.reference_reads import stored_group_members, stored_project_ids, stored_role_actors
 from jirasync.store.repo import SyncRepo
 from jirasync.sync.streams import AGILE, read_stream, streams_for
 
@@ -116,7 +115,7 @@ class ReferenceSync:
     # -- reference data --------------------------------------------------------------------------
     async def sync_reference(self) -> list[ProjectRecord]:
         streams = streams_for(self.cloud)
-        before = stored_project_ids(self.repo.store, self.repo.connection_id)
+        before = self.repo.project_ids()
         projects: list[ProjectRecord] = await read_stream(self.client, streams["projects"], self.v, self.cloud)
         self.repo.upsert_projects(projects, self.at, complete=True)
         self.summary.reference["projects"] = len(projects)
@@ -142,10 +141,11 @@ class ReferenceSync:
             self._guard("boards", self.sync_boards(), None),
         )
         self.summary.reference["access_families_kept"] = len(FAMILIES) - len(plan)
-        if "groups" not in plan:
-            self.groups = stored_group_members(self.repo.store, self.repo.connection_id)
-        if "roles" not in plan:
-            self.roles = stored_role_actors(self.repo.store, self.repo.connection_id)
+        # the access digest's inputs: what is stored, when it was kept or has just been read without error
+        if "groups" not in plan or "groups" in done:
+            self.groups = self.repo.group_members()
+        if "roles" not in plan or "roles" in done:
+            self.roles = self.repo.role_actors()
         self.save_reference_marks(plan, done, watermark)
         self.access_digest = self.access()
         previous = self.repo.get_checkpoint(ACCESS_KEY)
@@ -254,30 +254,21 @@ class ReferenceSync:
             self.repo.replace_group_members(g.name, ms, self.at)
         self.summary.reference["groups"] = len(groups)
         self.summary.reference["group_members"] = sum(len(m) for m in members)
-        self.groups = {g.name: {m.user_id for m in ms} | {str(m.raw.get("name")) for m in ms if m.raw.get("name")}
-                       for g, ms in zip(groups, members, strict=True)}
 
     async def sync_roles(self, projects: list[ProjectRecord]) -> None:
         stream = streams_for(self.cloud)["role_actors"]
 
         role_ids = await self._read("role_ids")
 
-        async def project_roles(p: ProjectRecord) -> list[RoleActorRecord]:
+        async def project_roles(p: ProjectRecord) -> None:
             actors = await asyncio.gather(*(
                 self._read("role_actors", p, stream.url(self.v, p).replace("{role}", str(rid))) for rid in role_ids
             ))
             records = [a for group in actors for a in group]
             self.repo.replace_project_roles(p.id, records, self.at)
             self.summary.reference["role_actors"] = self.summary.reference.get("role_actors", 0) + len(records)
-            return records
 
-        found: list[RoleActorRecord] = []
-
-        async def collect(p: ProjectRecord) -> None:
-            found.extend(await project_roles(p))
-
-        await asyncio.gather(*(collect(p) for p in projects))
-        self.roles = found
+        await asyncio.gather(*(project_roles(p) for p in projects))
 
     async def sync_permission_schemes(self, projects: list[ProjectRecord]) -> None:
         records, pairs = await asyncio.gather(
