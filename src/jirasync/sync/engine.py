@@ -295,15 +295,17 @@ class _Run(ReferenceSync):
     async def read_batches(self, p: ProjectRecord, ps: ProjectSummary, full: bool, cursor: Cursor,
                            found: AsyncIterator[list[dict[str, Any]]]) -> None:
         async for items in found:
-            # Cloud: the batch's changelogs are fetched while it is parsed (CPU, in a thread)
-            early = self.early_changelogs(items, full)
+            wanted = self.wanted(items, full)
+            # Cloud: the changelogs of the batch's new or changed issues are fetched while it is parsed
+            early = (asyncio.ensure_future(issues.cloud_changelogs(self.ctx, list(wanted)))
+                     if self.cloud and wanted else None)
             try:
                 records = await self.offload(issues.parse_page, self.ctx, items)
             except BaseException:
                 if early is not None:
                     early.cancel()
                 raise
-            fresh = [r for r in records if full or (k := self.known.get(r.id)) is None or k.updated_ms < r.updated_ms]
+            fresh = [r for r in records if r.id in wanted]
             bundles = await issues.bundles(self.ctx, fresh, await early if early is not None else None)
             if records:
                 last = max(records, key=lambda r: (r.updated_ms, r.id))
@@ -317,14 +319,13 @@ class _Run(ReferenceSync):
             self.count(ps, fresh, len(records))
             if self.progress is not None:
                 self.progress.advance(p.key, len(items))
-            del items, records, fresh, bundles, early  # not alive while the next batch is read
+            del items, wanted, records, fresh, bundles, early  # not alive while the next batch is read
         commit_page(self.repo, p.key, p.id, [], Cursor(cursor.updated_ms, cursor.issue_id, self.fp, True), self.at)
 
-    def early_changelogs(self, items: list[dict[str, Any]], full: bool) -> asyncio.Task[Any] | None:
-        """Cloud: start reading the changelogs of the batch's new or changed issues (None: nothing to read)."""
-        if not self.cloud:
-            return None
-        ids: list[int] = []
+    def wanted(self, items: list[dict[str, Any]], full: bool) -> dict[int, None]:
+        """The ids of the batch's issues to (re)write, in order: all on a full pass, else those new to
+        the store or updated since it saw them (read from the JSON, before the batch is parsed)."""
+        out: dict[int, None] = {}
         for item in items:
             try:
                 iid = int(item["id"])
@@ -332,8 +333,8 @@ class _Run(ReferenceSync):
                 continue  # parse_page records it as skipped
             known = self.known.get(iid)
             if full or known is None or known.updated_ms < issues.raw_updated_ms(item):
-                ids.append(iid)
-        return asyncio.ensure_future(issues.cloud_changelogs(self.ctx, ids)) if ids else None
+                out[iid] = None
+        return out
 
     def count(self, ps: ProjectSummary, fresh: list[Any], seen: int) -> None:
         for r in fresh:

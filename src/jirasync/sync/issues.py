@@ -86,21 +86,22 @@ async def dc_search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dic
         params = {"jql": current.jql(), "fields": "*all", "expand": "changelog", "startAt": start, "maxResults": DC_PAGE}
         page = await ctx.client.get("/rest/api/2/search", params=params)
         issues = list(page.get("issues") or [])
-        fresh = [i for i in issues if seen.get(int(i["id"])) != _updated_ms(i)]
+        fresh = [i for i in issues if seen.get(int(i["id"])) != raw_updated_ms(i)]
         if fresh:
             yield fresh
         for i in issues:
-            seen[int(i["id"])] = _updated_ms(i)
+            seen[int(i["id"])] = raw_updated_ms(i)
         if not issues or start + len(issues) >= int(page.get("total") or 0):
             return
-        if not fresh and current.cursor_ms == max(_updated_ms(i) for i in issues):
+        if not fresh and current.cursor_ms == max(raw_updated_ms(i) for i in issues):
             raise JiraError("the Data Center search walk stopped advancing; stopping to avoid a loop",
                             path="/rest/api/2/search")
-        newest = max(_updated_ms(i) for i in issues)
+        newest = max(raw_updated_ms(i) for i in issues)
         current = Window(window.project_key, newest, window.time_zone, window.extra_jql, window.overlap)
 
 
-def _updated_ms(item: dict[str, Any]) -> int:
+def raw_updated_ms(item: dict[str, Any]) -> int:
+    """An issue's ``updated`` as epoch ms, read from its JSON before it is parsed (0 if unreadable)."""
     try:
         return epoch_ms(parse_time((item.get("fields") or {}).get("updated")))
     except (RecordError, TypeError, ValueError):
@@ -219,11 +220,6 @@ async def changelogs(ctx: IssueContext, issues: list[IssueRecord],
             found.update(await cloud_changelogs(ctx, missing))
         return [sorted(found.get(i.id, []), key=lambda h: h.id) for i in issues]
     return list(await asyncio.gather(*(dc_changelog(ctx, i) for i in issues)))
-
-
-def raw_updated_ms(item: dict[str, Any]) -> int:
-    """An issue's ``updated`` as epoch ms, read from its JSON before it is parsed (0 if unreadable)."""
-    return _updated_ms(item)
 
 
 async def bundles(ctx: IssueContext, issues: list[IssueRecord],
