@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from jirasync import cli
+from jirasync.settings import DEFAULT_INTERVAL_MIN
 
 if TYPE_CHECKING:
     from jirasync.daemon import Scheduled
-
-DEFAULT_INTERVAL_MIN = 60.0  # = jirasync.daemon.DEFAULT_INTERVAL_MIN (a copy: that module loads the store; tests/test_startup.py compares)
 
 
 def daemon(

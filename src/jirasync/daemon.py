@@ -28,9 +28,9 @@ from sqlalchemy import text
 
 from jirasync.connections import Connections
 from jirasync.exceptions import JirasyncError
+from jirasync.settings import DEFAULT_INTERVAL_MIN
 
 log = logging.getLogger("jirasync.daemon")
-DEFAULT_INTERVAL_MIN = 60.0
 
 
 class RunLock:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
+DEFAULT_INTERVAL_MIN = 60.0  # minutes between the daemon's runs of a connection (here: light to import)
 
 @dataclass(frozen=True)
 class Settings:
