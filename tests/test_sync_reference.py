@@ -278,7 +278,7 @@ def test_refresh_is_due_after_reference_refresh_hours(emulator: Callable[..., Em
 
 
 def test_sprint_field_values_of_both_flavours_parse() -> None:
-    from jirasync.store.sprint_members import sprint_ids
+    from jirasync.sync.sprints import sprint_ids
 
     cloud = [{"id": 3, "name": "SEC Sprint 3", "state": "active", "boardId": 1}, {"id": "7", "name": "x"}]
     dc = ["com.atlassian.greenhopper.service.sprint.Sprint@3[id=3,rapidViewId=1,state=ACTIVE,name=A, id=9,goal=]",

@@ -17,7 +17,7 @@ What each run reads:
   least every ``reference_refresh_hours`` (a connection option, default 24): not every change is
   audited. The access digest is computed from what is stored, just read or kept.
 * sprint membership: from each issue's Sprint field, committed with its page
-  (``jirasync.store.sprint_members``); the per-sprint walk is only a fallback for a site without a
+  (``jirasync.sync.sprints``); the per-sprint walk is only a fallback for a site without a
   Sprint field.
 """
 

@@ -5,7 +5,7 @@ those issues and the project's cursor are committed together (``SyncRepo.transac
 cursor never runs ahead of its data and a resume re-reads at most one page.
 
 Sprint membership is part of the page too: each issue's Sprint field gives its complete sprint list
-(``jirasync.store.sprint_members``), so no per-sprint walk is needed to know who is in a sprint.
+(``jirasync.sync.sprints``), so no per-sprint walk is needed to know who is in a sprint.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from jirasync.records import (
     WorklogRecord,
 )
 from jirasync.store.repo import SyncRepo
-from jirasync.store.sprint_members import record_issue_sprints
+from jirasync.sync.sprints import record_issue_sprints
 
 
 @dataclass
