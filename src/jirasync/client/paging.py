@@ -21,7 +21,13 @@ from jirasync.client.client import JiraClient
 from jirasync.exceptions import JiraError
 
 T = TypeVar("T")
-_END = object()
+
+
+class _End:
+    """The reader's last word: the source ended, or failed with ``error``."""
+
+    def __init__(self, error: Exception | None) -> None:
+        self.error = error
 
 
 async def token_pages(
@@ -101,17 +107,17 @@ async def read_ahead(source: AsyncIterator[T], pages: int) -> AsyncGenerator[T, 
             async for item in source:
                 await queue.put(item)
         except Exception as exc:  # handed to the consumer, in order
-            await queue.put((_END, exc))
+            await queue.put(_End(exc))
             return
-        await queue.put((_END, None))
+        await queue.put(_End(None))
 
     task = asyncio.create_task(pump())
     try:
         while True:
             item = await queue.get()
-            if isinstance(item, tuple) and len(item) == 2 and item[0] is _END:
-                if item[1] is not None:
-                    raise item[1]
+            if isinstance(item, _End):
+                if item.error is not None:
+                    raise item.error
                 return
             yield item
     finally:
@@ -119,6 +125,6 @@ async def read_ahead(source: AsyncIterator[T], pages: int) -> AsyncGenerator[T, 
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):  # the consumer's own exit wins
                 await task
-        aclose = getattr(source, "aclose", None)
-        if aclose is not None and task.done():
+        aclose = getattr(source, "aclose", None)  # the reader is done: close the source it left
+        if aclose is not None:
             await aclose()
