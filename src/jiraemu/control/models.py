@@ -401,11 +401,7 @@ def _op_add_group_member(backend: Backend, user: User, data: dict[str, Any]) -> 
 
 def _grant_target(backend: Backend, data: dict[str, Any]) -> tuple[Any, str, str, str | None]:
     """(scheme, permission key, holder type, holder parameter) of a grant op."""
-    ref = data.get("scheme")
-    schemes = backend.state.permission_schemes
-    scheme = next((sc for sc in schemes.values() if str(sc.id) == str(ref) or sc.name == ref), None)
-    if scheme is None:
-        raise not_found(f"No permission scheme {ref!r}.")
+    scheme = _permission_scheme(backend, data.get("scheme"))
     permission = str(data.get("permission") or "")
     holder_type = str(data.get("holder_type") or "")
     if not permission or not holder_type:
@@ -416,9 +412,22 @@ def _grant_target(backend: Backend, data: dict[str, Any]) -> tuple[Any, str, str
     return scheme, permission, holder_type, None if param is None else str(param)
 
 
+def _permission_scheme(backend: Backend, ref: Any) -> Any:
+    """A permission scheme by id or name."""
+    schemes = backend.state.permission_schemes
+    scheme = next((sc for sc in schemes.values() if str(sc.id) == str(ref) or sc.name == ref), None)
+    if scheme is None:
+        raise not_found(f"No permission scheme {ref!r}.")
+    return scheme
+
+
+def _same_grant(scheme: Any, permission: str, holder_type: str, param: str | None) -> Grant | None:
+    return next((g for g in scheme.grants if (g.permission, g.holder_type, g.holder_param) == (permission, holder_type, param)), None)
+
+
 def _op_add_permission_grant(backend: Backend, user: User, data: dict[str, Any]) -> dict[str, Any]:
     scheme, permission, holder_type, param = _grant_target(backend, data)
-    existing = next((g for g in scheme.grants if (g.permission, g.holder_type, g.holder_param) == (permission, holder_type, param)), None)
+    existing = _same_grant(scheme, permission, holder_type, param)
     if existing is not None:
         return {"scheme": scheme.id, "grant": existing.id}
     floor = max((g.id for sc in backend.state.permission_schemes.values() for g in sc.grants), default=9999) + 1
@@ -429,15 +438,11 @@ def _op_add_permission_grant(backend: Backend, user: User, data: dict[str, Any])
 
 
 def _op_remove_permission_grant(backend: Backend, user: User, data: dict[str, Any]) -> dict[str, Any]:
-    ref = data.get("scheme")
-    scheme = next((sc for sc in backend.state.permission_schemes.values() if str(sc.id) == str(ref) or sc.name == ref), None)
-    if scheme is None:
-        raise not_found(f"No permission scheme {ref!r}.")
+    scheme = _permission_scheme(backend, data.get("scheme"))
     if data.get("grant") is not None:
         grant = next((g for g in scheme.grants if str(g.id) == str(data["grant"])), None)
     else:
-        _, permission, holder_type, param = _grant_target(backend, data)
-        grant = next((g for g in scheme.grants if (g.permission, g.holder_type, g.holder_param) == (permission, holder_type, param)), None)
+        grant = _same_grant(*_grant_target(backend, data))
     if grant is None:
         raise not_found(f"No such grant in permission scheme {scheme.id}.")
     scheme.grants = [g for g in scheme.grants if g.id != grant.id]
