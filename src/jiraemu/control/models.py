@@ -514,9 +514,7 @@ def mutate(backend: Backend, control: ControlState, data: dict[str, Any]) -> dic
         result = handler(backend, user, data)
     except NotImplementedError:
         raise JiraError(501, [f"op {op!r} needs issue writes, which this build does not have yet."]) from None
-    invalidate = getattr(backend.perms, "invalidate", None)
-    if callable(invalidate):
-        invalidate()
+    backend.perms.invalidate()
     control.seq += 1
     entry = {"seq": control.seq, "at": backend.now_ms(), "op": op, "as": user.account_id, "request": data, "result": result}
     control.mutations.append(entry)

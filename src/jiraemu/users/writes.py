@@ -13,19 +13,13 @@ if TYPE_CHECKING:
     from jiraemu.backend import Backend
 
 
-def _changed(backend: Backend) -> None:
-    invalidate = getattr(backend.perms, "invalidate", None)
-    if callable(invalidate):
-        invalidate()
-
-
 def add_group_member(backend: Backend, author: User | None, group: Group, member: User) -> bool:
     """Add ``member`` to ``group``; False when already in it (nothing audited)."""
     if member.account_id in group.members:
         return False
     group.members = [*group.members, member.account_id]
     audit.group_membership(backend, author.account_id if author else "", group.name, member.account_id, added=True)
-    _changed(backend)
+    backend.perms.invalidate()
     return True
 
 
@@ -35,7 +29,7 @@ def remove_group_member(backend: Backend, author: User | None, group: Group, mem
         return False
     group.members = [m for m in group.members if m != member.account_id]
     audit.group_membership(backend, author.account_id if author else "", group.name, member.account_id, added=False)
-    _changed(backend)
+    backend.perms.invalidate()
     return True
 
 
@@ -52,4 +46,4 @@ def set_role_actors(backend: Backend, author: User | None, project: Project, rol
         if old != new:
             audit.project_roles_changed(backend, author.account_id if author else "", role_id,
                                         role.name if role else str(role_id), project.id, project.name, label, old, new)
-    _changed(backend)
+    backend.perms.invalidate()
