@@ -233,6 +233,13 @@ class ProjectRecord:
                    r.user("lead", cloud), r.opt_str("projectCategory.name"), r.opt_str("description"),
                    r.flag("archived"), data)
 
+    @property
+    def issue_count(self) -> int | None:
+        """Jira Cloud's own count of the project's issues (``expand=insight``), when it sent one."""
+        insight = self.raw.get("insight") if isinstance(self.raw, dict) else None
+        count = insight.get("totalIssueCount") if isinstance(insight, dict) else None
+        return count if isinstance(count, int) and not isinstance(count, bool) else None
+
 
 @dataclass(frozen=True)
 class FieldRecord:

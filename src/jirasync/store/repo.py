@@ -509,9 +509,12 @@ class _Ops:
             row = s.get(CheckpointRow, (self.connection_id, project_key))
             return _checkpoint(row) if row is not None else None
 
-    def checkpoints(self) -> list[Checkpoint]:
+    def checkpoints(self, prefix: str | None = None) -> list[Checkpoint]:
+        """Every cursor of the connection (or those whose key starts with ``prefix``), by key."""
         with self._tx() as s:
             q = select(CheckpointRow).where(*self._mine(CheckpointRow)).order_by(CheckpointRow.project_key)
+            if prefix is not None:
+                q = q.where(CheckpointRow.project_key.startswith(prefix, autoescape=True))
             return [_checkpoint(row) for row in s.scalars(q)]
 
     def save_checkpoint(self, project_key: str, *, project_id: int | None, updated_ms: int | None,

@@ -76,13 +76,13 @@ class Window:
     extra_jql: str | None = None
     overlap: timedelta = DEFAULT_OVERLAP
 
-    def jql(self) -> str:
+    def jql(self, order: str = ORDER) -> str:
         parts = [f'project = "{self.project_key}"']
         if self.cursor_ms is not None:
             parts.append(f"updated >= {date_literal(self.cursor_ms, self.time_zone, self.overlap)}")
         if self.extra_jql:
             parts.append(f"({self.extra_jql})")
-        return " AND ".join(parts) + " " + ORDER
+        return " AND ".join(parts) + " " + order
 
     def project_jql(self) -> str:
         """The id-only reconciliation query: every issue of the project, no window."""

@@ -40,19 +40,22 @@ from jirasync.records import (
     ProjectRecord,
     RoleActorRecord,
     UserRecord,
+    epoch_ms,
 )
-from jirasync.store.repo import SyncRepo, connection_id_of
-from jirasync.sync import deletions, issues
+from jirasync.store.repo import Checkpoint, SyncRepo, connection_id_of
+from jirasync.sync import deletions, issues, slices
 from jirasync.sync.blobs import BlobFolder, ContentPolicy, fetch_contents
 from jirasync.sync.cursor import DEFAULT_OVERLAP, Window
 from jirasync.sync.gc_policy import relaxed_gc
 from jirasync.sync.progress import Progress
 from jirasync.sync.reference import ACCESS_KEY, ReferenceSync
 from jirasync.sync.sink import Cursor, commit_page
+from jirasync.sync.slices import Slice
 
 T = TypeVar("T")
 FINGERPRINT_VERSION = "issues-v1"
-PROJECT_CONCURRENCY = 3
+# searches read at once: whole projects, or the ranges of a large project's full pass (``slices``)
+PROJECT_CONCURRENCY = 4
 
 
 @dataclass
@@ -214,6 +217,8 @@ class _Run(ReferenceSync):
         self.access_changed = False
         self.content = ContentPolicy.from_options(conn.options)
         settings = syncer.connections.settings
+        self.gate = asyncio.Semaphore(syncer.project_concurrency)
+        self.fields_ready = asyncio.Event()
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jirasync-sync")
         self.blobs = BlobFolder(settings.blob_dir) if self.content.enabled and settings is not None else None
 
@@ -225,20 +230,24 @@ class _Run(ReferenceSync):
 
     # -- the run ---------------------------------------------------------------------------------
     async def execute(self, wanted: list[str] | None) -> None:
-        visible = await self.sync_reference()
+        visible, projects_changed = await self.sync_projects()
         selected = self.select(visible, wanted)
-        self.known = {d.id: _Known(d.updated_ms, d.project_id) for d in self.repo.issues_dump() if d.deleted_reason is None}
-        summaries = [ProjectSummary(p.key, p.id, "pending") for p in selected]
-        self.summary.projects.extend(summaries)
-        self.vanished_projects(visible)
-        await self.sync_deletions(selected)
-        gate = asyncio.Semaphore(self.s.project_concurrency)
-
-        async def one(p: ProjectRecord, ps: ProjectSummary) -> None:
-            async with gate:
-                await self.sync_project(p, ps)
-
-        await asyncio.gather(*(one(p, ps) for p, ps in zip(selected, summaries, strict=True)))
+        reference = self.sync_reference(visible, projects_changed)
+        if self.all_full(selected):  # nothing below waits for the access digest: read both at once
+            background: asyncio.Future[None] | None = asyncio.ensure_future(reference)
+        else:
+            await reference
+            background = None
+        try:
+            await self.sync_issues(visible, selected)
+        except BaseException:
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(BaseException):
+                    await background
+            raise
+        if background is not None:
+            await background
         changed = sum(self.summary.total(n) for n in ("new", "updated", "moved", "deleted", "permission_lost"))
         if self.s.reference and (changed or self.full):  # sprint membership changes bump an issue's updated
             await self._guard("sprint issues", self.sync_sprint_issues(), None)
@@ -246,6 +255,22 @@ class _Run(ReferenceSync):
             self.repo.save_checkpoint(ACCESS_KEY, project_id=None, updated_ms=None, issue_id=None,
                                       fingerprint=self.access_digest, completed=True, at=self.at)
         self.flush_skipped()
+
+    async def sync_issues(self, visible: list[ProjectRecord], selected: list[ProjectRecord]) -> None:
+        self.known = {d.id: _Known(d.updated_ms, d.project_id) for d in self.repo.issues_dump() if d.deleted_reason is None}
+        summaries = [ProjectSummary(p.key, p.id, "pending") for p in selected]
+        self.summary.projects.extend(summaries)
+        self.vanished_projects(visible)
+        await self.sync_deletions(selected)
+        await asyncio.gather(*(self.sync_project(p, ps) for p, ps in zip(selected, summaries, strict=True)))
+
+    def all_full(self, selected: list[ProjectRecord]) -> bool:
+        """Every selected project is read in full whatever the access digest says: ``--full``, or no
+        cursor (not even a range's) for any of them."""
+        if self.full:
+            return True
+        keys = {cp.project_key.partition(slices.MARK)[0] for cp in self.repo.checkpoints()}
+        return not any(p.key in keys for p in selected)
 
     def select(self, visible: list[ProjectRecord], wanted: list[str] | None) -> list[ProjectRecord]:
         filters = self.conn.options.get("filters") or {}
@@ -260,39 +285,95 @@ class _Run(ReferenceSync):
             return [by_key[k.upper()] for k in keys if k.upper() not in excluded]
         return [p for k, p in sorted(by_key.items()) if k not in excluded]
 
-    def window(self, p: ProjectRecord, cursor_ms: int | None) -> Window:
-        return Window(p.key, cursor_ms, self.conn.time_zone, filter_jql(self.conn.options.get("filters") or {}),
-                      self.s.overlap)
+    def window(self, p: ProjectRecord, cursor_ms: int | None, part: Slice | None = None) -> Window:
+        clauses = [c for c in (filter_jql(self.conn.options.get("filters") or {}), part and part.jql()) if c]
+        return Window(p.key, cursor_ms, self.conn.time_zone, " AND ".join(clauses) or None, self.s.overlap)
 
     def vanished_projects(self, visible: list[ProjectRecord]) -> None:
         """A synced project Jira no longer shows us: its issues are no longer visible (permission_lost)."""
         ids = {p.id for p in visible}
+        gone: dict[int, list[str]] = {}  # project id -> its checkpoint keys (the project's, its ranges')
         for cp in self.repo.checkpoints():
-            if cp.project_id is None or cp.project_id in ids:
-                continue
-            lost = sorted(self.repo.live_issue_ids(cp.project_id))
+            if cp.project_id is not None and cp.project_id not in ids:
+                gone.setdefault(cp.project_id, []).append(cp.project_key)
+        for project_id, keys in gone.items():
+            lost = sorted(self.repo.live_issue_ids(project_id))
             with self.repo.transaction() as tx:
                 tx.mark_issues(lost, "permission_lost", self.at)
-                tx.delete_checkpoints([cp.project_key])
-            self.summary.projects.append(ProjectSummary(cp.project_key, cp.project_id, "gone", permission_lost=len(lost)))
+                tx.delete_checkpoints(keys)
+            key = min(keys, key=len)  # the project's own key, or a range's without it
+            project_key = parsed[0] if (parsed := slices.parse_key(key)) else key
+            self.summary.projects.append(ProjectSummary(project_key, project_id, "gone", permission_lost=len(lost)))
             for issue_id in lost:
                 self.known.pop(issue_id, None)
 
     # -- issues ----------------------------------------------------------------------------------
     async def sync_project(self, p: ProjectRecord, ps: ProjectSummary) -> None:
         cp = self.repo.get_checkpoint(p.key)
-        full = self.full or self.access_changed or cp is None or cp.fingerprint != self.fp
+        forced = self.full or self.access_changed
+        full = forced or cp is None or cp.fingerprint != self.fp
         ps.mode = "full" if full else "incremental"
+        stored = self.repo.checkpoints(prefix=p.key + slices.MARK)
+        if stored and not forced and all(c.fingerprint == self.fp for c in stored):
+            await self.sync_slices(p, ps, stored, None)  # a sliced full pass that did not finish: resume it
+            return
         cursor = Cursor(None, None, self.fp) if full or cp is None else Cursor(cp.updated_ms, cp.issue_id, self.fp)
         window = self.window(p, cursor.updated_ms)
+        count: int | None = None
+        if full and slices.worth_planning(p.issue_count if self.cloud else None):
+            async with self.gate:
+                parts, count = await slices.plan(self.ctx, window)
+            if parts:
+                with self.repo.transaction() as tx:  # the ranges replace the project's cursor until all are done
+                    tx.delete_checkpoints([p.key, *(c.project_key for c in stored)])
+                    for part in parts:
+                        tx.save_checkpoint(part.key(p.key), project_id=p.id, updated_ms=None, issue_id=None,
+                                           fingerprint=self.fp, at=self.at)
+                await self.sync_slices(p, ps, self.repo.checkpoints(prefix=p.key + slices.MARK), count)
+                return
+        if stored:  # a forced full pass restarts: ranges of an unfinished one are dropped
+            self.repo.delete_checkpoints([c.project_key for c in stored])
         if self.progress is not None:
-            self.progress.start(p.key, await issues.approximate_count(self.ctx, window))
-        async with contextlib.aclosing(issues.batches(self.ctx, window)) as found:  # on any exit, stop reading ahead
-            await self.read_batches(p, ps, full, cursor, found)
+            self.progress.start(p.key, count if count is not None else await issues.approximate_count(self.ctx, window))
+        await self.read_window(p, ps, p.key, window, cursor, full)
         if self.progress is not None:
             self.progress.finish(p.key)
 
-    async def read_batches(self, p: ProjectRecord, ps: ProjectSummary, full: bool, cursor: Cursor,
+    async def sync_slices(self, p: ProjectRecord, ps: ProjectSummary, parts: list[Checkpoint], count: int | None) -> None:
+        """Read a full pass's ranges concurrently; then the project's cursor is the earliest of theirs."""
+        ps.mode = "full"
+        if self.progress is not None:
+            self.progress.start(p.key, count)
+        reads = []
+        for cp in parts:
+            part = slices.parse_key(cp.project_key)
+            if part is None or cp.completed:
+                continue
+            cursor = Cursor(cp.updated_ms, cp.issue_id, self.fp)
+            reads.append(self.read_window(p, ps, cp.project_key, self.window(p, cp.updated_ms, part[1]), cursor,
+                                          cp.updated_ms is None))
+        await asyncio.gather(*reads)
+        done = self.repo.checkpoints(prefix=p.key + slices.MARK)
+        cursors = [(c.updated_ms, c.issue_id or 0) for c in done if c.updated_ms is not None]
+        last = min(cursors) if cursors else None
+        if last is not None and len(cursors) < len(done):
+            # an empty range: an issue may enter it later (moved in with an old ``created``) with an
+            # ``updated`` after this run began, never before it
+            last = min(last, (epoch_ms(self.at), 0))
+        with self.repo.transaction() as tx:
+            tx.save_checkpoint(p.key, project_id=p.id, updated_ms=last[0] if last else None,
+                               issue_id=last[1] if last else None, fingerprint=self.fp, completed=True, at=self.at)
+            tx.delete_checkpoints([c.project_key for c in done])
+        if self.progress is not None:
+            self.progress.finish(p.key)
+
+    async def read_window(self, p: ProjectRecord, ps: ProjectSummary, key: str, window: Window, cursor: Cursor,
+                          full: bool) -> None:
+        """One search (a project's, or one range of it), its pages committed under checkpoint ``key``."""
+        async with self.gate, contextlib.aclosing(issues.batches(self.ctx, window)) as found:
+            await self.read_batches(p, ps, key, full, cursor, found)  # on any exit, stop reading ahead
+
+    async def read_batches(self, p: ProjectRecord, ps: ProjectSummary, key: str, full: bool, cursor: Cursor,
                            found: AsyncIterator[list[dict[str, Any]]]) -> None:
         async for items in found:
             wanted = self.wanted(items, full)
@@ -311,7 +392,8 @@ class _Run(ReferenceSync):
                 last = max(records, key=lambda r: (r.updated_ms, r.id))
                 if cursor.updated_ms is None or last.updated_ms >= cursor.updated_ms:
                     cursor = Cursor(last.updated_ms, last.id, self.fp)
-            await self.offload(commit_page, self.repo, p.key, p.id, bundles, cursor, self.at)
+            await self.fields_ready.wait()  # sprint membership reads the Sprint field's id
+            await self.offload(commit_page, self.repo, key, p.id, bundles, cursor, self.at)
             if self.blobs is not None:  # attachment content, after its metadata is committed
                 _, skipped = await fetch_contents(self.client, self.repo, self.blobs, self.content,
                                                   [a for b in bundles for a in b.issue.attachments], self.cloud)
@@ -320,7 +402,7 @@ class _Run(ReferenceSync):
             if self.progress is not None:
                 self.progress.advance(p.key, len(items))
             del items, wanted, records, fresh, bundles, early  # not alive while the next batch is read
-        commit_page(self.repo, p.key, p.id, [], Cursor(cursor.updated_ms, cursor.issue_id, self.fp, True), self.at)
+        commit_page(self.repo, key, p.id, [], Cursor(cursor.updated_ms, cursor.issue_id, self.fp, True), self.at)
 
     def wanted(self, items: list[dict[str, Any]], full: bool) -> dict[int, None]:
         """The ids of the batch's issues to (re)write, in order: all on a full pass, else those new to

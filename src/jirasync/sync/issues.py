@@ -46,7 +46,7 @@ CHILD_PAGE = 100
 # (~65 kB each as Python objects on Cloud); bulkfetch takes up to 1000 ids, so 500 costs one more
 # request per 1,000 issues and halves the memory.
 BATCH_ISSUES = 500
-READ_AHEAD_ISSUES = 200
+READ_AHEAD_ISSUES = 100
 BULK_CHANGELOG_IDS = 1000
 
 ToMarkdown = Callable[[Any], str]

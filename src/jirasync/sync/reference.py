@@ -1,6 +1,8 @@
 """Reference data: fields, projects, users, groups and members, project roles, permission schemes and
-grants, security levels, boards, sprints — each stream declared in ``jirasync.sync.streams``, read
-concurrently at the start of every run (``ReferenceSync.sync_reference``).
+grants, security levels, boards, sprints — each stream declared in ``jirasync.sync.streams``. The
+projects come first (``sync_projects``); the rest is read concurrently (``sync_reference``) before
+the issue searches, or alongside them when every selected project is read in full anyway (a first
+sync, ``--full``): only an incremental run needs the access digest to decide.
 
 ``ReferenceSync`` is the part of a run (``jirasync.sync.engine._Run``) that reads them; it uses the
 run's client, repository, summary and error guard.
@@ -108,20 +110,33 @@ class ReferenceSync:
     users: list[UserRecord]
     access_digest: str | None
     access_changed: bool
+    fields_ready: asyncio.Event
 
     async def _guard(self, what: str, work: Awaitable[T], default: T) -> T:
         raise NotImplementedError
 
     # -- reference data --------------------------------------------------------------------------
-    async def sync_reference(self) -> list[ProjectRecord]:
-        streams = streams_for(self.cloud)
+    async def sync_projects(self) -> tuple[list[ProjectRecord], bool]:
+        """The projects this user can see (stored), and whether that set changed since the last run."""
         before = self.repo.project_ids()
-        projects: list[ProjectRecord] = await read_stream(self.client, streams["projects"], self.v, self.cloud)
+        projects: list[ProjectRecord] = await read_stream(self.client, streams_for(self.cloud)["projects"], self.v,
+                                                          self.cloud)
         self.repo.upsert_projects(projects, self.at, complete=True)
         self.summary.reference["projects"] = len(projects)
+        return projects, {p.id for p in projects} != before
+
+    async def sync_reference(self, projects: list[ProjectRecord], projects_changed: bool) -> None:
+        """Everything else; ``fields_ready`` is set once the fields are stored (or failed), which the
+        issue pages wait for (their sprint membership reads the Sprint field's id)."""
+        try:
+            await self._sync_reference(projects, projects_changed)
+        finally:
+            self.fields_ready.set()
+
+    async def _sync_reference(self, projects: list[ProjectRecord], projects_changed: bool) -> None:
         if not self.s.reference:
-            return projects
-        plan, watermark = await self.reference_plan({p.id for p in projects} != before)
+            return
+        plan, watermark = await self.reference_plan(projects_changed)
         done: set[str] = set()
 
         async def family(name: str, work: Awaitable[None]) -> None:
@@ -134,8 +149,14 @@ class ReferenceSync:
             "permissions": ("permission schemes", lambda: self.sync_permission_schemes(projects)),
             "security": ("security levels", lambda: self.sync_security_levels(projects)),
         }
+        async def fields() -> None:
+            try:
+                await self._guard("fields", self.sync_simple("fields", complete=True), None)
+            finally:
+                self.fields_ready.set()
+
         await asyncio.gather(
-            self._guard("fields", self.sync_simple("fields", complete=True), None),
+            fields(),
             self._guard("users", self.sync_simple("users", complete=self.cloud), None),
             *(self._guard(what, family(name, read()), None) for name, (what, read) in readers.items() if name in plan),
             self._guard("boards", self.sync_boards(), None),
@@ -150,7 +171,6 @@ class ReferenceSync:
         self.access_digest = self.access()
         previous = self.repo.get_checkpoint(ACCESS_KEY)
         self.access_changed = bool(self.access_digest and previous and previous.fingerprint != self.access_digest)
-        return projects
 
     # -- change detection of the access families ------------------------------------------------
     def refresh_hours(self) -> float:

@@ -82,7 +82,7 @@ def _scheme_and_grants(item: Any, cloud: bool, _parent: Any) -> list[Any]:
 
 STREAMS: tuple[Stream, ...] = (
     Stream("projects", "/rest/api/{v}/project/search", "offset", "values", one(ProjectRecord),
-           flavors=("cloud",), params={"expand": "description,lead"}),
+           flavors=("cloud",), params={"expand": "description,lead,insight"}),
     Stream("projects", "/rest/api/{v}/project", "single", None, one(ProjectRecord), flavors=("datacenter",)),
     Stream("fields", "/rest/api/{v}/field", "single", None, one(FieldRecord)),
     Stream("users", "/rest/api/{v}/users/search", "offset", None, one(UserRecord), flavors=("cloud",), page_size=100),
