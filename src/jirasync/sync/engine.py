@@ -44,6 +44,7 @@ from jirasync.records import (
 )
 from jirasync.store.repo import Checkpoint, SyncRepo, connection_id_of
 from jirasync.sync import deletions, issues, slices
+from jirasync.sync.batch import Batch, markdown_for, write_batch
 from jirasync.sync.blobs import BlobFolder, ContentPolicy, fetch_contents
 from jirasync.sync.cursor import DEFAULT_OVERLAP, Window
 from jirasync.sync.gc_policy import relaxed_gc
@@ -208,7 +209,7 @@ class _Run(ReferenceSync):
         self.v = conn.api_version
         self.fp = fingerprint(conn)
         self.at = datetime.now(UTC)
-        self.ctx = issues.IssueContext(client, self.cloud, to_markdown=_markdown(self.cloud))
+        self.ctx = issues.IssueContext(client, self.cloud)
         self.known: dict[int, _Known] = {}
         self.groups: dict[str, set[str]] | None = None  # group name -> member ids (None: not read)
         self.roles: list[RoleActorRecord] | None = None
@@ -221,6 +222,7 @@ class _Run(ReferenceSync):
         self.fields_ready = asyncio.Event()
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jirasync-sync")
         self.blobs = BlobFolder(settings.blob_dir) if self.content.enabled and settings is not None else None
+        self.to_markdown = markdown_for(self.cloud)
 
     async def offload(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-bound work (parsing, store writes) off the event loop, so other projects' requests
@@ -373,35 +375,25 @@ class _Run(ReferenceSync):
         async with self.gate, contextlib.aclosing(issues.batches(self.ctx, window)) as found:
             await self.read_batches(p, ps, key, full, cursor, found)  # on any exit, stop reading ahead
 
+
     async def read_batches(self, p: ProjectRecord, ps: ProjectSummary, key: str, full: bool, cursor: Cursor,
                            found: AsyncIterator[list[dict[str, Any]]]) -> None:
         async for items in found:
             wanted = self.wanted(items, full)
-            # Cloud: the changelogs of the batch's new or changed issues are fetched while it is parsed
-            early = (asyncio.ensure_future(issues.cloud_changelogs(self.ctx, list(wanted)))
-                     if self.cloud and wanted else None)
-            try:
-                records = await self.offload(issues.parse_page, self.ctx, items)
-            except BaseException:
-                if early is not None:
-                    early.cancel()
-                raise
-            fresh = [r for r in records if r.id in wanted]
-            bundles = await issues.bundles(self.ctx, fresh, await early if early is not None else None)
-            if records:
-                last = max(records, key=lambda r: (r.updated_ms, r.id))
-                if cursor.updated_ms is None or last.updated_ms >= cursor.updated_ms:
-                    cursor = Cursor(last.updated_ms, last.id, self.fp)
+            children = await issues.fetch_children(self.ctx, [i for i in items if _item_id(i) in wanted])
             await self.fields_ready.wait()  # sprint membership reads the Sprint field's id
-            await self.offload(commit_page, self.repo, key, p.id, bundles, cursor, self.at)
+            batch = Batch(key, p.id, items, list(wanted), children, cursor, self.at)
+            result = await self.offload(write_batch, self.repo, batch, self.cloud, self.to_markdown)
+            cursor = result.cursor
+            self.ctx.skipped.extend(result.skipped)
             if self.blobs is not None:  # attachment content, after its metadata is committed
-                _, skipped = await fetch_contents(self.client, self.repo, self.blobs, self.content,
-                                                  [a for b in bundles for a in b.issue.attachments], self.cloud)
+                _, skipped = await fetch_contents(self.client, self.repo, self.blobs, self.content, result.attachments,
+                                                  self.cloud)
                 ps.skipped += skipped
-            self.count(ps, fresh, len(records))
+            self.count(ps, result.written, result.parsed)
             if self.progress is not None:
                 self.progress.advance(p.key, len(items))
-            del items, wanted, records, fresh, bundles, early  # not alive while the next batch is read
+            del items, wanted, children, batch, result  # not alive while the next batch is read
         commit_page(self.repo, key, p.id, [], Cursor(cursor.updated_ms, cursor.issue_id, self.fp, True), self.at)
 
     def wanted(self, items: list[dict[str, Any]], full: bool) -> dict[int, None]:
@@ -412,25 +404,25 @@ class _Run(ReferenceSync):
             try:
                 iid = int(item["id"])
             except (KeyError, TypeError, ValueError):
-                continue  # parse_page records it as skipped
+                continue  # write_batch records it as skipped
             known = self.known.get(iid)
             if full or known is None or known.updated_ms < issues.raw_updated_ms(item):
                 out[iid] = None
         return out
 
-    def count(self, ps: ProjectSummary, fresh: list[Any], seen: int) -> None:
-        for r in fresh:
-            before = self.known.get(r.id)
+    def count(self, ps: ProjectSummary, written: list[tuple[int, int, int]], seen: int) -> None:
+        for issue_id, project_id, updated_ms in written:
+            before = self.known.get(issue_id)
             if before is None:
                 ps.new += 1
-            elif before.project_id != r.project_id:
+            elif before.project_id != project_id:
                 ps.moved += 1
-            elif before.updated_ms != r.updated_ms:
+            elif before.updated_ms != updated_ms:
                 ps.updated += 1
             else:
                 ps.unchanged += 1  # re-read by a full pass, not changed
-            self.known[r.id] = _Known(r.updated_ms, r.project_id)
-        ps.unchanged += seen - len(fresh)
+            self.known[issue_id] = _Known(updated_ms, project_id)
+        ps.unchanged += seen - len(written)
 
     # -- deletions -------------------------------------------------------------------------------
     async def sync_deletions(self, selected: list[ProjectRecord]) -> None:
@@ -482,22 +474,8 @@ class _Run(ReferenceSync):
         self.ctx.skipped.clear()
 
 
-def _markdown(cloud: bool) -> Callable[[Any], str] | None:
-    """The content converter for this flavour, when the content package provides it."""
+def _item_id(item: dict[str, Any]) -> int | None:
     try:
-        from jirasync import content
-    except ImportError:  # pragma: no cover - content is optional while it is being built
+        return int(item["id"])
+    except (KeyError, TypeError, ValueError):
         return None
-    name = "adf_to_markdown" if cloud else "wiki_to_markdown"
-    convert = getattr(content, name, None)
-    if convert is None:
-        return None
-    ctx_cls = getattr(content, "MarkdownContext", None)
-    ctx = ctx_cls() if ctx_cls is not None else None
-
-    def to_markdown(value: Any) -> str:
-        if cloud and not isinstance(value, dict):
-            return str(value)
-        return str(convert(value, ctx) if ctx is not None else convert(value))
-
-    return to_markdown

@@ -14,28 +14,22 @@ Children:
   ids, token paging; search pages are joined into batches of ``BATCH_ISSUES``); DC: ``expand=changelog`` on the search, and ``GET issue/{id}?expand=changelog``
   only when the embedded histories are truncated;
 * attachments (metadata), links — from the issue's fields (sprint membership: see the engine).
+
+This module works on raw JSON only; ``jirasync.sync.batch`` parses a batch and writes it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from jirasync.client import JiraClient, offset_pages, read_ahead, token_pages
 from jirasync.exceptions import JiraError, RecordError
-from jirasync.records import (
-    CommentRecord,
-    HistoryRecord,
-    IssueRecord,
-    WorklogRecord,
-    epoch_ms,
-    parse_time,
-)
+from jirasync.records import epoch_ms, parse_time
 from jirasync.sync.cursor import Window, literal_bound_ms
-from jirasync.sync.sink import IssueBundle
 
 CLOUD_PAGE = 100  # /search/jql's cap with fields=*all
 DC_PAGE = 1000  # jira.search.views.default.max
@@ -49,15 +43,12 @@ BATCH_ISSUES = 500
 READ_AHEAD_ISSUES = 100
 BULK_CHANGELOG_IDS = 1000
 
-ToMarkdown = Callable[[Any], str]
-
 
 @dataclass
 class IssueContext:
     client: JiraClient
     cloud: bool
-    to_markdown: ToMarkdown | None = None
-    skipped: list[RecordError] = field(default_factory=list)
+    skipped: list[RecordError] = field(default_factory=list)  # dead letters of the run, stored at its end
 
     @property
     def v(self) -> int:
@@ -142,99 +133,85 @@ async def approximate_count(ctx: IssueContext, window: Window) -> int | None:
         return None
 
 
-# -- parsing -----------------------------------------------------------------------------------------
-def parse_page(ctx: IssueContext, items: list[dict[str, Any]]) -> list[IssueRecord]:
-    out = []
-    for item in items:
-        try:
-            out.append(IssueRecord.from_json(item, ctx.cloud, ctx.to_markdown))
-        except RecordError as exc:
-            ctx.skipped.append(exc)
-    return out
+# -- children (raw JSON: what the embedded pages lack) --------------------------------------------------
+@dataclass
+class Children:
+    """The raw JSON a batch's issues need beyond their search JSON, by issue id: every comment or
+    worklog of an issue whose embedded page was short, and changelogs (Cloud: every history of the
+    batch's issues; Data Center: only where the embedded histories were truncated)."""
+
+    comments: dict[int, list[Any]] = field(default_factory=dict)
+    worklogs: dict[int, list[Any]] = field(default_factory=dict)
+    histories: dict[int, list[Any]] = field(default_factory=dict)
 
 
-# -- children ----------------------------------------------------------------------------------------
-async def _paged_children(ctx: IssueContext, issue: IssueRecord, kind: str) -> list[Any]:
-    path = f"/rest/api/{ctx.v}/issue/{issue.id}/{kind}"
-    parse = CommentRecord.from_json if kind == "comment" else WorklogRecord.from_json
+def short_page(item: dict[str, Any], path: str, key: str) -> bool:
+    """Whether the issue's embedded ``path`` page (``{total, <key>: [...]}``) lacks some of its items;
+    the rule ``IssueRecord.comments_complete`` applies, read before the issue is parsed."""
+    value = (item.get("fields") or {}).get(path)
+    if not isinstance(value, dict) or not isinstance(value.get(key, []), list):
+        return False  # absent (nothing to read), a bare list (complete) or malformed (parsing skips it)
+    total = value.get("total")
+    return isinstance(total, int) and not isinstance(total, bool) and len(value.get(key) or []) < total
+
+
+def _dc_changelog_short(item: dict[str, Any]) -> bool:
+    log = item.get("changelog") or {}
+    histories = log.get("histories") or []
+    total = log.get("total")
+    return isinstance(total, int) and total > len(histories)
+
+
+async def _all_pages(ctx: IssueContext, issue_id: int, kind: str) -> list[Any]:
     out: list[Any] = []
-    async for page in offset_pages(ctx.client, path, items=f"{kind}s", page_size=CHILD_PAGE):
-        for item in page:
-            try:
-                out.append(parse(issue.id, item, ctx.cloud, ctx.to_markdown))
-            except RecordError as exc:
-                ctx.skipped.append(exc)
+    async for page in offset_pages(ctx.client, f"/rest/api/{ctx.v}/issue/{issue_id}/{kind}", items=f"{kind}s",
+                                   page_size=CHILD_PAGE):
+        out.extend(page)
     return out
 
 
-async def comments(ctx: IssueContext, issue: IssueRecord) -> list[CommentRecord]:
-    if issue.comments_complete:
-        return list(issue.comments)
-    return await _paged_children(ctx, issue, "comment")
-
-
-async def worklogs(ctx: IssueContext, issue: IssueRecord) -> list[WorklogRecord]:
-    if issue.worklogs_complete:
-        return list(issue.worklogs)
-    return await _paged_children(ctx, issue, "worklog")
-
-
-def _histories(ctx: IssueContext, issue_id: int, items: list[Any]) -> list[HistoryRecord]:
-    out = []
-    for item in items:
-        try:
-            out.append(HistoryRecord.from_json(issue_id, item, ctx.cloud))
-        except RecordError as exc:
-            ctx.skipped.append(exc)
-    return out
-
-
-async def cloud_changelogs(ctx: IssueContext, ids: list[int]) -> dict[int, list[HistoryRecord]]:
-    """Every history of ``ids``: one ``changelog/bulkfetch`` walk per 1000 issues."""
-    out: dict[int, list[HistoryRecord]] = {i: [] for i in ids}
+async def cloud_changelogs(ctx: IssueContext, ids: list[int]) -> dict[int, list[Any]]:
+    """Every history of ``ids`` (raw): one ``changelog/bulkfetch`` walk per 1000 issues."""
+    out: dict[int, list[Any]] = {i: [] for i in ids}
     for start in range(0, len(ids), BULK_CHANGELOG_IDS):
         body = {"issueIdsOrKeys": [str(i) for i in ids[start:start + BULK_CHANGELOG_IDS]], "maxResults": 10000}
         async for page in token_pages(ctx.client, "/rest/api/3/changelog/bulkfetch", items="issueChangeLogs", body=body):
             for entry in page:
-                iid = int(entry["issueId"])
-                out.setdefault(iid, []).extend(_histories(ctx, iid, entry.get("changeHistories") or []))
+                out.setdefault(int(entry["issueId"]), []).extend(entry.get("changeHistories") or [])
     return out
 
 
-async def dc_changelog(ctx: IssueContext, issue: IssueRecord) -> list[HistoryRecord]:
-    log = issue.raw.get("changelog") or {}
-    histories = list(log.get("histories") or [])
-    if int(log.get("total") or len(histories)) > len(histories):
-        full = await ctx.client.get(f"/rest/api/2/issue/{issue.id}", params={"expand": "changelog", "fields": "updated"})
-        histories = list(((full or {}).get("changelog") or {}).get("histories") or histories)
-    return _histories(ctx, issue.id, histories)
+async def _dc_changelog(ctx: IssueContext, issue_id: int) -> list[Any]:
+    full = await ctx.client.get(f"/rest/api/2/issue/{issue_id}", params={"expand": "changelog", "fields": "updated"})
+    return list(((full or {}).get("changelog") or {}).get("histories") or [])
 
 
-async def changelogs(ctx: IssueContext, issues: list[IssueRecord],
-                     fetched: dict[int, list[HistoryRecord]] | None = None) -> list[list[HistoryRecord]]:
-    """Each issue's complete history list, oldest first (Cloud: ``fetched`` holds those already read)."""
+async def fetch_children(ctx: IssueContext, items: list[dict[str, Any]]) -> Children:
+    """What ``items`` (the batch's new or changed issues) need beyond their search JSON, concurrently
+    (the client bounds the concurrency)."""
+    by_id: dict[int, dict[str, Any]] = {}
+    for item in items:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            by_id[int(item["id"])] = item
+    comment_ids = [i for i, item in by_id.items() if short_page(item, "comment", "comments")]
+    worklog_ids = [i for i, item in by_id.items() if short_page(item, "worklog", "worklogs")]
     if ctx.cloud:
-        found = dict(fetched or {})
-        missing = [i.id for i in issues if i.id not in found]
-        if missing:
-            found.update(await cloud_changelogs(ctx, missing))
-        return [sorted(found.get(i.id, []), key=lambda h: h.id) for i in issues]
-    return list(await asyncio.gather(*(dc_changelog(ctx, i) for i in issues)))
-
-
-async def bundles(ctx: IssueContext, issues: list[IssueRecord],
-                  histories: dict[int, list[HistoryRecord]] | None = None) -> list[IssueBundle]:
-    """Complete every issue's children, concurrently (the client bounds the concurrency).
-
-    ``histories``: Cloud changelogs already fetched (by id), e.g. while the page was being parsed."""
-    if not issues:
-        return []
-    comment_lists, worklog_lists, history_lists = await asyncio.gather(
-        asyncio.gather(*(comments(ctx, i) for i in issues)),
-        asyncio.gather(*(worklogs(ctx, i) for i in issues)),
-        changelogs(ctx, issues, histories),
+        history_ids = list(by_id)
+        histories: Any = cloud_changelogs(ctx, history_ids) if history_ids else _nothing()
+    else:
+        history_ids = [i for i, item in by_id.items() if _dc_changelog_short(item)]
+        histories = _by_id(history_ids, asyncio.gather(*(_dc_changelog(ctx, i) for i in history_ids)))
+    comments, worklogs, found = await asyncio.gather(
+        _by_id(comment_ids, asyncio.gather(*(_all_pages(ctx, i, "comment") for i in comment_ids))),
+        _by_id(worklog_ids, asyncio.gather(*(_all_pages(ctx, i, "worklog") for i in worklog_ids))),
+        histories,
     )
-    out = []
-    for issue, cs, ws, hs in zip(issues, comment_lists, worklog_lists, history_lists, strict=True):
-        out.append(IssueBundle(issue, list(cs), list(ws), list(hs)))
-    return out
+    return Children(comments, worklogs, found)
+
+
+async def _nothing() -> dict[int, list[Any]]:
+    return {}
+
+
+async def _by_id(ids: list[int], lists: Any) -> dict[int, list[Any]]:
+    return dict(zip(ids, await lists, strict=True))
