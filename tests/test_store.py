@@ -548,11 +548,14 @@ def _awkward_issues(cloud: bool) -> list[IssueRecord]:
 
 
 def _sqlalchemy_rows(model: type[Base], records: list[Any], connection_id: int, at: datetime) -> list[dict[str, Any]]:
-    """One row per key (a link read from both of its issues comes twice: the later one wins)."""
+    """One row per key (a link read from both of its issues comes twice: the later one wins). An
+    issue's ``raw`` column holds its ``stored_raw`` (``test_the_stored_issue_json_is_what_jira_sent``)."""
     table = model.__table__
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     for r in records:
         row = {c.name: getattr(r, c.name) for c in table.c if c.name not in _STAMPED}
+        if isinstance(r, IssueRecord):
+            row["raw"] = r.stored_raw
         row.update({"connection_id": connection_id, "synced_at": at, "deleted_at": None})
         if "deleted_reason" in table.c:
             row["deleted_reason"] = None
@@ -642,7 +645,7 @@ def test_page_rewrites_read_back_through_the_repository(store: Store) -> None:
     assert row is not None
     assert (row["summary"], row["custom"], row["environment_raw"], row["description_raw"]) == (
         first.summary, {"customfield_1": {"1": "int key", "n": None}, "customfield_2": [1.5, True, None]}, 5, None)
-    assert row["labels"] == ["a"] and row["due_date"] == first.due_date and row["raw"] == first.raw
+    assert row["labels"] == ["a"] and row["due_date"] == first.due_date and row["raw"] == first.stored_raw
     assert utc(row["created"]) == first.created and utc(row["resolution_date"]) == first.resolution_date
     assert utc(row["updated"]) == first.updated and utc(row["synced_at"]) == T0
     assert row["deleted_at"] is None and row["deleted_reason"] is None

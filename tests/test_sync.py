@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -497,3 +498,33 @@ def test_kill_9_at_random_points_then_resume(emulator: Callable[..., EmulatorSer
     assert_store_equals_truth(conns, emu)  # ... and the resume finished it exactly
     runs = SyncRepo(conns.store, connection_id(conns, "jira")).runs(10)
     assert runs[0].status == "ok" and any(r.status == "running" for r in runs[1:])  # killed runs never finished
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_the_stored_issue_json_is_what_jira_sent(emulator: Callable[..., EmulatorServer], conns: Connections, flavor: str) -> None:
+    """``issues.raw`` leaves out what has its own raw column (description, environment, embedded
+    comments, worklogs, DC histories); ``issue_json`` puts it back: equal to the search's JSON."""
+    emu = emulator(flavor=flavor)
+    connect(conns, emu)
+    sync(conns)
+    cloud = flavor == "cloud"
+    headers = {"Authorization": "Bearer emulator-pat"} if not cloud else {}
+    auth = ("admin@example.com", "emulator-token") if cloud else None
+    served: dict[int, Any] = {}
+    for key in ("ENG", "SEC"):
+        if cloud:
+            page = httpx.post(f"{emu.url}/rest/api/3/search/jql", auth=auth, timeout=60,
+                              json={"jql": f'project = "{key}" ORDER BY id ASC', "fields": ["*all"], "maxResults": 100}).json()
+        else:
+            page = httpx.get(f"{emu.url}/rest/api/2/search", headers=headers, timeout=60,
+                             params={"jql": f'project = "{key}" ORDER BY id ASC', "fields": "*all",
+                                     "expand": "changelog", "maxResults": 1000}).json()
+        served.update({int(i["id"]): i for i in page["issues"]})
+    repo = SyncRepo(conns.store, connection_id(conns, "jira"))
+    assert len(served) == len([d for d in repo.issues_dump() if d.deleted_reason is None]) > 0
+    for issue_id, want in served.items():
+        assert repo.issue_json(issue_id) == want, issue_id
+    with conns.store.engine.connect() as db:
+        stored, whole = db.execute(text("select sum(length(raw)), count(*) from issues")).one()
+    assert stored / whole < len(orjson.dumps(list(served.values()))) / len(served) * 0.8  # the point of it
+    assert repo.issue_json(1) is None

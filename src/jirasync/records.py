@@ -588,6 +588,28 @@ class IssueRecord:
     raw: dict[str, Any] = _field(repr=False, compare=False)
 
     @property
+    def stored_raw(self) -> dict[str, Any]:
+        """``raw`` as the store keeps it (``issues.raw``): without what has its own raw column — the
+        description and environment (``description_raw``, ``environment_raw``; the keys stay, as
+        null), each embedded comment and worklog (``comments.raw``, ``worklogs.raw``; ``{"id": …}``
+        keeps its place) and, on Data Center, each embedded changelog history (``changelog.raw``).
+        About half an issue's JSON; ``SyncRepo.issue_json`` puts it all back."""
+        raw = self.raw
+        fields = raw.get("fields")
+        if not isinstance(fields, dict):
+            return raw
+        slim = dict(fields)
+        for key in ("description", "environment"):
+            if slim.get(key) is not None:
+                slim[key] = None
+        for key, items in (("comment", "comments"), ("worklog", "worklogs")):
+            slim[key] = _stubbed(slim.get(key), items)
+        out = {**raw, "fields": slim}
+        if "changelog" in raw:
+            out["changelog"] = _stubbed(raw["changelog"], "histories")
+        return out
+
+    @property
     def comments_complete(self) -> bool:
         return self.comment_total is not None and len(self.comments) >= self.comment_total
 
@@ -632,6 +654,13 @@ class IssueRecord:
                             lambda lk: IssueLinkRecord.from_json(issue_id, lk, cloud))),
             data,
         )
+
+
+def _stubbed(page: Any, key: str) -> Any:
+    """An embedded page with each item cut to ``{"id": …}`` (items without an id stay whole)."""
+    if not isinstance(page, dict) or not isinstance(page.get(key), list):
+        return page
+    return {**page, key: [{"id": i["id"]} if isinstance(i, dict) and "id" in i else i for i in page[key]]}
 
 
 def _embedded(r: _Reader, path: str, key: str) -> tuple[list[Any], int | None]:

@@ -24,7 +24,7 @@ Everything runs on the session's connection, inside the caller's transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
@@ -128,12 +128,14 @@ class Codec:
     def quote(self, name: str) -> str:
         return self._quote(name)
 
-    def builder(self, table: Table) -> tuple[tuple[str, ...], tuple[str, ...], Build]:
+    def builder(self, table: Table, sources: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], tuple[str, ...], Build]:
         """(columns, NULL columns, build) for the entity rows of ``table``: ``build(records,
         connection_id, synced_at)`` makes one tuple per record in ``columns`` order, each column
-        read from the record's attribute of the same name and encoded for the dialect;
-        ``deleted_at`` (and ``deleted_reason``) are NULL: a written row is live."""
-        found = self._builders.get(table.name)
+        read from the record's attribute of the same name (or the one ``sources`` names for it) and
+        encoded for the dialect; ``deleted_at`` (and ``deleted_reason``) are NULL: a written row is live."""
+        sources = dict(sources or {})
+        cache_key = f"{table.name}:{sorted(sources.items())}"
+        found = self._builders.get(cache_key)
         if found is None:
             nulls = tuple(c for c in _STAMPS if c in table.c)
             fields = [c.name for c in table.c if c.name not in ("connection_id", "synced_at", *nulls)]
@@ -142,15 +144,18 @@ class Codec:
             for name in fields:
                 if not name.isidentifier():
                     raise ValueError(f"column {table.name}.{name} is not an attribute name")
+                attr = sources.get(name, name)
+                if not attr.isidentifier():
+                    raise ValueError(f"{attr!r} is not an attribute name")
                 encode = self.encoder(table, name)
                 if encode is _same:
-                    values.append(f"r.{name}")
+                    values.append(f"r.{attr}")
                 else:
                     names[f"e_{name}"] = encode
-                    values.append(f"e_{name}(r.{name})")
+                    values.append(f"e_{name}(r.{attr})")
             source = f"lambda records, cid, when: [(cid, {', '.join(values)}, when) for r in records]"
-            build: Build = eval(source, names)  # source made above from column names only
-            found = self._builders[table.name] = (("connection_id", *fields, "synced_at"), nulls, build)
+            build: Build = eval(source, names)  # source made above from column and attribute names only
+            found = self._builders[cache_key] = (("connection_id", *fields, "synced_at"), nulls, build)
         return found
 
     def upsert(self, session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]], *,

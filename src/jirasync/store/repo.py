@@ -302,7 +302,7 @@ class _Ops:
         with self._tx() as s:
             e = codec_for(s)
             table = _table(IssueRow)
-            columns, nulls, build = e.builder(table)
+            columns, nulls, build = e.builder(table, {"raw": "stored_raw"})  # issue_json() puts the rest back
             guard = f"{e.quote(table.name)}.{e.quote('updated_ms')} <= excluded.{e.quote('updated_ms')}"
             e.upsert(s, table, columns, build(issues, self.connection_id, e.datetime(utc(at))), nulls=nulls,
                      guard=guard)
@@ -502,6 +502,46 @@ class _Ops:
             q = select(IssueRow.id, IssueRow.key, IssueRow.project_id, IssueRow.project_key, IssueRow.updated_ms,
                        IssueRow.deleted_reason).where(*self._mine(IssueRow)).order_by(IssueRow.id)
             return [IssueDump(*row) for row in s.execute(q)]
+
+    def issue_json(self, issue_id: int) -> dict[str, Any] | None:
+        """An issue's JSON as Jira sent it (None if the store has no such issue): ``issues.raw`` with
+        what ``IssueRecord.stored_raw`` left out put back from its own columns — the description,
+        the environment, each embedded comment and worklog (as the store has them: from the comment
+        or worklog endpoint when the embedded page was short) and, on Data Center, each embedded
+        changelog history."""
+        with self._tx() as s:
+            row = s.execute(select(IssueRow.raw, IssueRow.description_raw, IssueRow.environment_raw)
+                            .where(*self._mine(IssueRow), IssueRow.id == issue_id)).first()
+            if row is None or not isinstance(row.raw, dict):
+                return None if row is None else row.raw
+            raw: dict[str, Any] = dict(row.raw)
+            fields = raw.get("fields")
+            if isinstance(fields, dict):
+                fields = raw["fields"] = dict(fields)
+                for key, value in (("description", row.description_raw), ("environment", row.environment_raw)):
+                    if key in fields:
+                        fields[key] = value
+                for key, items, model in (("comment", "comments", CommentRow), ("worklog", "worklogs", WorklogRow)):
+                    fields[key] = self._unstub(s, model, issue_id, fields.get(key), items)
+            if "changelog" in raw:
+                raw["changelog"] = self._unstub(s, ChangelogRow, issue_id, raw["changelog"], "histories")
+            return raw
+
+    def _unstub(self, s: Session, model: Any, issue_id: int, page: Any, key: str) -> Any:
+        if not isinstance(page, dict) or not isinstance(page.get(key), list):
+            return page
+        ids = [int(i["id"]) for i in page[key] if isinstance(i, dict) and len(i) == 1 and str(i.get("id", "")).isdigit()]
+        if not ids:
+            return page
+        q = select(model.id, model.raw).where(*self._mine(model), model.issue_id == issue_id, model.id.in_(ids))
+        found = {int(i): r for i, r in s.execute(q)}
+
+        def whole(item: Any) -> Any:
+            if isinstance(item, dict) and len(item) == 1 and str(item.get("id", "")).isdigit():
+                return found.get(int(item["id"]), item)
+            return item
+
+        return {**page, key: [whole(i) for i in page[key]]}
 
     # checkpoints --------------------------------------------------------------------------------
     def get_checkpoint(self, project_key: str) -> Checkpoint | None:
