@@ -110,13 +110,14 @@ async def batches(ctx: IssueContext, window: Window) -> AsyncGenerator[list[dict
     already 1000): its next pages are on the wire, and Jira works on them, while this batch is
     parsed, completed and committed."""
     batch: list[dict[str, Any]] = []
+    size = 1  # the first page is a batch of its own: parsing starts while the next pages are read
     ahead = READ_AHEAD_ISSUES // (CLOUD_PAGE if ctx.cloud else DC_PAGE)
     async with contextlib.aclosing(read_ahead(search(ctx, window), ahead)) as pages:
         async for page in pages:
             batch.extend(page)
-            if len(batch) >= BATCH_ISSUES:
+            if len(batch) >= size:
                 yield batch
-                batch = []
+                batch, size = [], BATCH_ISSUES
         if batch:
             yield batch
 
