@@ -150,8 +150,10 @@ def short_page(item: dict[str, Any], path: str, key: str) -> bool:
     """Whether the issue's embedded ``path`` page (``{total, <key>: [...]}``) lacks some of its items;
     the rule ``IssueRecord.comments_complete`` applies, read before the issue is parsed."""
     value = (item.get("fields") or {}).get(path)
+    if value is None:
+        return True  # not embedded at all: the endpoint has them
     if not isinstance(value, dict) or not isinstance(value.get(key, []), list):
-        return False  # absent (nothing to read), a bare list (complete) or malformed (parsing skips it)
+        return False  # a bare list (complete) or malformed (parsing skips the issue)
     total = value.get("total")
     return isinstance(total, int) and not isinstance(total, bool) and len(value.get(key) or []) < total
 
