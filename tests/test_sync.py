@@ -420,6 +420,28 @@ def test_5xx_resets_and_429s_do_not_change_the_result(emulator: Callable[..., Em
     assert summary.retries + second.retries > 0
 
 
+class Killed(Exception):
+    """Raised by ``KillAfter``: the run stops where a killed process would."""
+
+
+class KillAfter:
+    """A progress listener that kills the run after N committed pages."""
+
+    def __init__(self, pages: int) -> None:
+        self.pages = pages
+
+    def start(self, project: str, total: int | None) -> None:
+        pass
+
+    def advance(self, project: str, issues: int) -> None:
+        self.pages -= 1
+        if self.pages == 0:
+            raise Killed
+
+    def finish(self, project: str) -> None:
+        pass
+
+
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_a_killed_sync_resumes_without_refetching_finished_work(
     emulator: Callable[..., EmulatorServer], conns: Connections, flavor: str, monkeypatch: pytest.MonkeyPatch
@@ -429,27 +451,6 @@ def test_a_killed_sync_resumes_without_refetching_finished_work(
     monkeypatch.setattr(issue_stream, "CLOUD_PAGE", 10)
     monkeypatch.setattr(issue_stream, "DC_PAGE", 10)
     monkeypatch.setattr(issue_stream, "BATCH_ISSUES", 10)
-
-    class Killed(Exception):
-        pass
-
-    class KillAfter:
-        """A progress listener that kills the run after N committed pages."""
-
-        def __init__(self, pages: int) -> None:
-            self.pages = pages
-
-        def start(self, project: str, total: int | None) -> None:
-            pass
-
-        def advance(self, project: str, issues: int) -> None:
-            self.pages -= 1
-            if self.pages == 0:
-                raise Killed
-
-        def finish(self, project: str) -> None:
-            pass
-
     syncer = Syncer(conns, "jira", project_concurrency=1)
     with pytest.raises(Killed):
         asyncio.run(syncer.run(projects=["ENG", "SEC"], progress=KillAfter(4)))  # ENG (2 pages) done, SEC half

@@ -20,7 +20,17 @@ from jirasync.sync import issues as issue_stream
 from jirasync.sync.engine import connection_id
 from jirasync.sync.slices import Slice
 from tests import test_sync as base
-from tests.test_sync import FLAVORS, assert_store_equals_truth, connect, control, now_ms, requests_since, sync
+from tests.test_sync import (
+    FLAVORS,
+    KillAfter,
+    Killed,
+    assert_store_equals_truth,
+    connect,
+    control,
+    now_ms,
+    requests_since,
+    sync,
+)
 
 servers = base.servers
 emulator = base.emulator
@@ -97,25 +107,6 @@ def test_a_killed_sliced_pass_resumes_each_range_where_it_stopped(
 ) -> None:
     emu = emulator(flavor=flavor)
     connect(conns, emu)
-
-    class Killed(Exception):
-        pass
-
-    class KillAfter:
-        def __init__(self, pages: int) -> None:
-            self.pages = pages
-
-        def start(self, project: str, total: int | None) -> None:
-            pass
-
-        def advance(self, project: str, issues: int) -> None:
-            self.pages -= 1
-            if self.pages == 0:
-                raise Killed
-
-        def finish(self, project: str) -> None:
-            pass
-
     with pytest.raises(Killed):
         asyncio.run(Syncer(conns, "jira").run(projects=["SEC"], progress=KillAfter(3)))
     repo = SyncRepo(conns.store, connection_id(conns, "jira"))
