@@ -6,7 +6,13 @@ incremental runs converge. ``SLICE_ISSUES`` is lowered so the test projects (abo
 from __future__ import annotations
 
 import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -130,4 +136,36 @@ def test_a_forced_full_pass_drops_the_ranges_of_an_unfinished_one(
     repo.save_checkpoint(Slice(1, 2).key("SEC"), project_id=10000, updated_ms=None, issue_id=None, fingerprint="old")
     summary = sync(conns, full=True)
     assert summary.status == "ok" and slice_rows(conns) == []
+    assert_store_equals_truth(conns, emu)
+
+
+def test_kill_9_during_a_sliced_pass_then_resume(
+    emulator: Callable[..., EmulatorServer], conns: Connections, tmp_path: Path
+) -> None:
+    """The CLI as a subprocess, its ranges small (``SLICE_ISSUES`` lowered in that process), killed with
+    SIGKILL at a random request; the next run resumes the ranges and the store equals the truth."""
+    emu = emulator(flavor="cloud", issues=240, projects=2)
+    connect(conns, emu)
+    control(emu, "faults", {"latency_ms": 10})
+    code = ("import jirasync.sync.slices as s, jirasync.sync.issues as i; s.SLICE_ISSUES = 20; i.CLOUD_PAGE = 10; "
+            "i.BATCH_ISSUES = 10; from jirasync.cli import main; main()")
+    command = [sys.executable, "-c", code, "--home", str(tmp_path / "home"), "sync", "--json"]
+    env = {k: v for k, v in os.environ.items() if k != "JIRASYNC_SECRET_KEY"}
+    # a random point of the pass: after this many searches (2 are the ranges' id listings; 24 pages of 10)
+    since, kill_at = now_ms(emu), random.Random().randint(6, 20)
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if control(emu, "stats", since=since, log=0)["byRoute"].get("POST /rest/api/3/search/jql", 0) >= kill_at:
+            proc.kill()
+            break
+        time.sleep(0.02)
+    proc.wait(timeout=30)
+    control(emu, "faults", {})
+    assert proc.returncode == -9, "the sync finished before it could be killed"
+    repo = SyncRepo(conns.store, connection_id(conns, "jira"))
+    partial = len([d for d in repo.issues_dump() if d.deleted_reason is None])
+    assert partial < 240 and slice_rows(conns)  # killed mid-pass: ranges remain
+    resumed = sync(conns)
+    assert resumed.status == "ok" and slice_rows(conns) == []
     assert_store_equals_truth(conns, emu)
