@@ -38,7 +38,7 @@ ToMarkdown = Callable[[Any], str]
 
 @dataclass
 class Batch:
-    """What the network side hands a writer: raw issues and children, and where the stream stands."""
+    """What the network side hands ``write_batch``: raw issues and children, and where the stream stands."""
 
     key: str  # the checkpoint this batch advances (a project's, or one of its ranges')
     project_id: int
@@ -55,7 +55,7 @@ class BatchResult:
     parsed: int  # issues read (written or not)
     written: list[tuple[int, int, int]]  # (id, project id, updated ms) of the issues written, in order
     skipped: list[RecordError] = field(default_factory=list)
-    attachments: list[AttachmentRecord] = field(default_factory=list)  # metadata written (ThreadWriter only)
+    attachments: list[AttachmentRecord] = field(default_factory=list)  # metadata written (for blob content)
 
 
 # -- the step --------------------------------------------------------------------------------------

@@ -375,7 +375,6 @@ class _Run(ReferenceSync):
         async with self.gate, contextlib.aclosing(issues.batches(self.ctx, window)) as found:
             await self.read_batches(p, ps, key, full, cursor, found)  # on any exit, stop reading ahead
 
-
     async def read_batches(self, p: ProjectRecord, ps: ProjectSummary, key: str, full: bool, cursor: Cursor,
                            found: AsyncIterator[list[dict[str, Any]]]) -> None:
         async for items in found:
