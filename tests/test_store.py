@@ -548,13 +548,14 @@ def _awkward_issues(cloud: bool) -> list[IssueRecord]:
 
 
 def _sqlalchemy_rows(model: type[Base], records: list[Any], connection_id: int, at: datetime) -> list[dict[str, Any]]:
-    """One row per key (a link read from both of its issues comes twice: the later one wins). An
-    issue's ``raw`` column holds its ``stored_raw`` (``test_the_stored_issue_json_is_what_jira_sent``)."""
+    """One row per key (a link read from both of its issues comes twice: the later one wins). The
+    ``raw`` column of an issue, comment or worklog holds its ``stored_raw``
+    (``test_the_stored_issue_json_is_what_jira_sent``)."""
     table = model.__table__
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     for r in records:
         row = {c.name: getattr(r, c.name) for c in table.c if c.name not in _STAMPED}
-        if isinstance(r, IssueRecord):
+        if hasattr(r, "stored_raw"):  # issues, comments, worklogs
             row["raw"] = r.stored_raw
         row.update({"connection_id": connection_id, "synced_at": at, "deleted_at": None})
         if "deleted_reason" in table.c:

@@ -423,6 +423,11 @@ class CommentRecord:
                    _md(to_markdown, body), r.opt_time("created"), r.opt_time("updated"),
                    r.opt_str("visibility.type"), r.opt_str("visibility.value"), data)
 
+    @property
+    def stored_raw(self) -> dict[str, Any]:
+        """``raw`` as ``comments.raw`` keeps it: the body is null there (``body_raw`` has it)."""
+        return _without(self.raw, "body")
+
 
 @dataclass(frozen=True)
 class WorklogRecord:
@@ -448,6 +453,16 @@ class WorklogRecord:
                    _md(to_markdown, comment), r.opt_time("started"), r.opt_int("timeSpentSeconds"),
                    r.opt_time("created"), r.opt_time("updated"), r.opt_str("visibility.type"),
                    r.opt_str("visibility.value"), data)
+
+    @property
+    def stored_raw(self) -> dict[str, Any]:
+        """``raw`` as ``worklogs.raw`` keeps it: the comment is null there (``comment_raw`` has it)."""
+        return _without(self.raw, "comment")
+
+
+def _without(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    """``raw`` with ``key`` null: what another column of the row keeps whole."""
+    return {**raw, key: None} if isinstance(raw, dict) and raw.get(key) is not None else raw
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,9 @@ _MAX_ROWS = 1_000
 SPRINT_SCHEMA = "com.pyxis.greenhopper.jira:gh-sprint"  # the Sprint custom field of Jira Software
 
 
+STORED_RAW = {"raw": "stored_raw"}  # records whose raw column leaves out what another column keeps
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     project_key: str
@@ -302,7 +305,7 @@ class _Ops:
         with self._tx() as s:
             e = codec_for(s)
             table = _table(IssueRow)
-            columns, nulls, build = e.builder(table, {"raw": "stored_raw"})  # issue_json() puts the rest back
+            columns, nulls, build = e.builder(table, STORED_RAW)  # issue_json() puts the rest back
             guard = f"{e.quote(table.name)}.{e.quote('updated_ms')} <= excluded.{e.quote('updated_ms')}"
             e.upsert(s, table, columns, build(issues, self.connection_id, e.datetime(utc(at))), nulls=nulls,
                      guard=guard)
@@ -324,10 +327,10 @@ class _Ops:
         ids = list(issue_ids)
         with self._tx() as s:
             e = codec_for(s)
-            if comments is not None:
-                self._replace_page(s, e, CommentRow, comments, at, ids, ("issue_id",))
+            if comments is not None:  # their raw without the body (body_raw): issue_json() puts it back
+                self._replace_page(s, e, CommentRow, comments, at, ids, ("issue_id",), STORED_RAW)
             if worklogs is not None:
-                self._replace_page(s, e, WorklogRow, worklogs, at, ids, ("issue_id",))
+                self._replace_page(s, e, WorklogRow, worklogs, at, ids, ("issue_id",), STORED_RAW)
             if attachments is not None:
                 self._replace_page(s, e, AttachmentRow, attachments, at, ids, ("issue_id",))
             if histories is not None:
@@ -336,12 +339,12 @@ class _Ops:
                 self._replace_page(s, e, IssueLinkRow, links, at, ids, ("source_issue_id", "target_issue_id"))
 
     def _replace_page(self, s: Session, e: Codec, model: type[Base], records: Iterable[Any], at: datetime | None,
-                      issue_ids: list[int], scope: tuple[str, ...]) -> None:
+                      issue_ids: list[int], scope: tuple[str, ...], sources: dict[str, str] | None = None) -> None:
         """Upsert the rows of ``records`` and soft-delete the live rows whose ``scope`` column (any
         of them) is one of ``issue_ids`` and that are not among them. Rows are keyed by ``id``."""
         table = _table(model)
         when = e.datetime(utc(at))
-        columns, nulls, build = e.builder(table)
+        columns, nulls, build = e.builder(table, sources)
         rows = build(records, self.connection_id, when)
         e.upsert(s, table, columns, rows, nulls=nulls)
         key = columns.index("id")
@@ -521,20 +524,24 @@ class _Ops:
                 for key, value in (("description", row.description_raw), ("environment", row.environment_raw)):
                     if key in fields:
                         fields[key] = value
-                for key, items, model in (("comment", "comments", CommentRow), ("worklog", "worklogs", WorklogRow)):
-                    fields[key] = self._unstub(s, model, issue_id, fields.get(key), items)
+                fields["comment"] = self._unstub(s, CommentRow, issue_id, fields.get("comment"), "comments", "body")
+                fields["worklog"] = self._unstub(s, WorklogRow, issue_id, fields.get("worklog"), "worklogs", "comment")
             if "changelog" in raw:
-                raw["changelog"] = self._unstub(s, ChangelogRow, issue_id, raw["changelog"], "histories")
+                raw["changelog"] = self._unstub(s, ChangelogRow, issue_id, raw["changelog"], "histories", None)
             return raw
 
-    def _unstub(self, s: Session, model: Any, issue_id: int, page: Any, key: str) -> Any:
+    def _unstub(self, s: Session, model: Any, issue_id: int, page: Any, key: str, body: str | None) -> Any:
+        """``page`` with each ``{"id": …}`` stub replaced by that row's JSON (its ``body`` key put
+        back from the row's ``body_raw`` / ``comment_raw``)."""
         if not isinstance(page, dict) or not isinstance(page.get(key), list):
             return page
         ids = [int(i["id"]) for i in page[key] if isinstance(i, dict) and len(i) == 1 and str(i.get("id", "")).isdigit()]
         if not ids:
             return page
-        q = select(model.id, model.raw).where(*self._mine(model), model.issue_id == issue_id, model.id.in_(ids))
-        found = {int(i): r for i, r in s.execute(q)}
+        column = {"body": CommentRow.body_raw, "comment": WorklogRow.comment_raw}.get(body or "")
+        q = select(model.id, model.raw, column if column is not None else model.raw).where(
+            *self._mine(model), model.issue_id == issue_id, model.id.in_(ids))
+        found = {int(i): ({**r, body: b} if body and isinstance(r, dict) and body in r else r) for i, r, b in s.execute(q)}
 
         def whole(item: Any) -> Any:
             if isinstance(item, dict) and len(item) == 1 and str(item.get("id", "")).isdigit():
