@@ -524,24 +524,32 @@ class _Ops:
                 for key, value in (("description", row.description_raw), ("environment", row.environment_raw)):
                     if key in fields:
                         fields[key] = value
-                fields["comment"] = self._unstub(s, CommentRow, issue_id, fields.get("comment"), "comments", "body")
-                fields["worklog"] = self._unstub(s, WorklogRow, issue_id, fields.get("worklog"), "worklogs", "comment")
+                if "comment" in fields:
+                    fields["comment"] = self._unstub(s, CommentRow, issue_id, fields["comment"], "comments",
+                                                     ("body", CommentRow.body_raw))
+                if "worklog" in fields:
+                    fields["worklog"] = self._unstub(s, WorklogRow, issue_id, fields["worklog"], "worklogs",
+                                                     ("comment", WorklogRow.comment_raw))
             if "changelog" in raw:
                 raw["changelog"] = self._unstub(s, ChangelogRow, issue_id, raw["changelog"], "histories", None)
             return raw
 
-    def _unstub(self, s: Session, model: Any, issue_id: int, page: Any, key: str, body: str | None) -> Any:
-        """``page`` with each ``{"id": …}`` stub replaced by that row's JSON (its ``body`` key put
-        back from the row's ``body_raw`` / ``comment_raw``)."""
+    def _unstub(self, s: Session, model: Any, issue_id: int, page: Any, key: str,
+                kept_apart: tuple[str, Any] | None) -> Any:
+        """``page`` with each ``{"id": …}`` stub replaced by that row's JSON; ``kept_apart``: (a key
+        the row's ``raw`` has as null, the column that holds its value)."""
         if not isinstance(page, dict) or not isinstance(page.get(key), list):
             return page
         ids = [int(i["id"]) for i in page[key] if isinstance(i, dict) and len(i) == 1 and str(i.get("id", "")).isdigit()]
         if not ids:
             return page
-        column = {"body": CommentRow.body_raw, "comment": WorklogRow.comment_raw}.get(body or "")
-        q = select(model.id, model.raw, column if column is not None else model.raw).where(
-            *self._mine(model), model.issue_id == issue_id, model.id.in_(ids))
-        found = {int(i): ({**r, body: b} if body and isinstance(r, dict) and body in r else r) for i, r, b in s.execute(q)}
+        columns = [model.id, model.raw, *([kept_apart[1]] if kept_apart is not None else [])]
+        found: dict[int, Any] = {}
+        for row in s.execute(select(*columns).where(*self._mine(model), model.issue_id == issue_id, model.id.in_(ids))):
+            item = row[1]
+            if kept_apart is not None and isinstance(item, dict) and kept_apart[0] in item:
+                item = {**item, kept_apart[0]: row[2]}
+            found[int(row[0])] = item
 
         def whole(item: Any) -> Any:
             if isinstance(item, dict) and len(item) == 1 and str(item.get("id", "")).isdigit():
