@@ -90,7 +90,7 @@ def write_batch(repo: SyncRepo, batch: Batch, cloud: bool, to_markdown: ToMarkdo
         if r.id in kids.worklogs:
             worklogs = each(kids.worklogs[r.id], partial(_worklog, r.id, cloud, to_markdown))
         raw_histories = kids.histories.get(r.id)
-        if raw_histories is None and not cloud:  # Data Center: the search's expand=changelog was complete
+        if not raw_histories and not cloud:  # Data Center: the search's expand=changelog (complete, or all there is)
             raw_histories = list((r.raw.get("changelog") or {}).get("histories") or [])
         histories: list[HistoryRecord] = each(raw_histories or [], partial(_history, r.id, cloud))
         if cloud:  # bulkfetch pages may interleave: oldest first, as Data Center sends them
