@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from jiraemu import EmulatorServer
 from jirasync.connections import Connections
+from jirasync.exceptions import NotFound
 from jirasync.store.repo import SyncRepo
 from jirasync.sync import Syncer, slices
 from jirasync.sync import issues as issue_stream
@@ -168,4 +169,21 @@ def test_kill_9_during_a_sliced_pass_then_resume(
     assert partial < 240 and slice_rows(conns)  # killed mid-pass: ranges remain
     resumed = sync(conns)
     assert resumed.status == "ok" and slice_rows(conns) == []
+    assert_store_equals_truth(conns, emu)
+
+
+def test_a_refused_plan_reads_the_project_as_one_search(
+    emulator: Callable[..., EmulatorServer], conns: Connections, small_slices: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Jira that refuses the planning requests (say, a site without ``issue/bulkfetch``): the pass
+    is read as one search per project, not failed. (The refusal is injected: jiraemu has the endpoint.)"""
+    emu = emulator(flavor="cloud")
+    connect(conns, emu)
+
+    async def refused(*_args: object) -> None:
+        raise NotFound("no such endpoint", status=404, method="POST", path="/rest/api/3/issue/bulkfetch")
+
+    monkeypatch.setattr(slices, "plan", refused)
+    summary = sync(conns)
+    assert summary.status == "ok" and slice_rows(conns) == []
     assert_store_equals_truth(conns, emu)

@@ -26,6 +26,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +36,14 @@ from typing import Any, TypeVar
 
 from jirasync.client import ClientOptions, JiraClient
 from jirasync.connections import Connection, Connections
-from jirasync.exceptions import ConfigError, ConnectionNotFound, JiraError
+from jirasync.exceptions import (
+    BadRequest,
+    ConfigError,
+    ConnectionNotFound,
+    JiraError,
+    NotFound,
+    PermissionDenied,
+)
 from jirasync.records import (
     ProjectRecord,
     RoleActorRecord,
@@ -54,6 +62,7 @@ from jirasync.sync.sink import Cursor, commit_page
 from jirasync.sync.slices import Slice
 
 T = TypeVar("T")
+log = logging.getLogger("jirasync.sync")
 FINGERPRINT_VERSION = "issues-v1"
 # searches read at once: whole projects, or the ranges of a large project's full pass (``slices``)
 PROJECT_CONCURRENCY = 4
@@ -324,7 +333,11 @@ class _Run(ReferenceSync):
         count: int | None = None
         if full and slices.worth_planning(p.issue_count if self.cloud else None):
             async with self.gate:
-                parts, count = await slices.plan(self.ctx, window)
+                try:
+                    parts, count = await slices.plan(self.ctx, window)
+                except (BadRequest, NotFound, PermissionDenied) as exc:  # e.g. a site without issue/bulkfetch
+                    log.info("%s: read as one search (%s)", p.key, exc)
+                    parts, count = [], None
             if parts:
                 with self.repo.transaction() as tx:  # the ranges replace the project's cursor until all are done
                     tx.delete_checkpoints([p.key, *(c.project_key for c in stored)])
