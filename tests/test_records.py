@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jirasync.exceptions import RecordError
-from jirasync.records import HistoryRecord, IssueRecord, parse_time
+from jirasync.records import HistoryRecord, IssueRecord, embedded_page_short, parse_time
 
 
 def issue(**fields: Any) -> dict[str, Any]:
@@ -92,3 +94,23 @@ def test_change_items_keep_values_as_text() -> None:
 def test_change_item_without_a_field_is_an_error() -> None:
     with pytest.raises(RecordError, match=r"changelog 5: items\[1\]\.field: missing"):
         HistoryRecord.from_json(1, {"id": "5", "items": [{"field": "a"}, {"from": "x"}]}, True)
+
+
+_COMMENT = {"id": "7", "body": "hi", "created": "2026-01-01T00:00:00.000+0000"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(
+    st.none(),
+    st.lists(st.just(_COMMENT), max_size=3),
+    st.builds(lambda n, total: {"comments": [_COMMENT] * n, **({} if total is None else {"total": total})},
+              st.integers(0, 3), st.one_of(st.none(), st.integers(0, 5), st.booleans())),
+))
+def test_the_raw_short_page_rule_is_the_records_complete_rule(page: Any) -> None:
+    """The sync decides from raw JSON which issues need their comment pages read; the parsed record
+    says whether its embedded page was complete: the two never disagree."""
+    fields = issue(comment=page)["fields"]
+    if page is None:
+        del fields["comment"]
+    rec = IssueRecord.from_json({"id": "10002", "key": "SEC-2", "fields": fields}, True)
+    assert embedded_page_short(fields, "comment", "comments") == (not rec.comments_complete)

@@ -626,6 +626,7 @@ class IssueRecord:
 
     @property
     def comments_complete(self) -> bool:
+        """The embedded comment page held them all (``embedded_page_short`` asks it of the raw JSON)."""
         return self.comment_total is not None and len(self.comments) >= self.comment_total
 
     @property
@@ -676,6 +677,19 @@ def _stubbed(page: Any, key: str) -> Any:
     if not isinstance(page, dict) or not isinstance(page.get(key), list):
         return page
     return {**page, key: [{"id": i["id"]} if isinstance(i, dict) and "id" in i else i for i in page[key]]}
+
+
+def embedded_page_short(fields: Any, path: str, key: str) -> bool:
+    """Whether an issue's embedded ``path`` page (``{total, <key>: [...]}``) lacks items its endpoint
+    has — read from the issue's raw ``fields``, before it is parsed. A page not embedded at all is
+    short; a bare list is complete; a malformed one is not short (parsing refuses the issue)."""
+    value = fields.get(path) if isinstance(fields, dict) else None
+    if value is None:
+        return True
+    if not isinstance(value, dict) or not isinstance(value.get(key, []), list):
+        return False
+    total = value.get("total")
+    return isinstance(total, int) and not isinstance(total, bool) and len(value.get(key) or []) < total
 
 
 def _embedded(r: _Reader, path: str, key: str) -> tuple[list[Any], int | None]:

@@ -2,14 +2,17 @@
 
 One run, in order:
 
-1. reference data (fields, projects, users, groups and members, project roles, permission
-   schemes and grants, security levels, boards, sprints) — concurrently, each stream declared in
-   ``jirasync.sync.streams``;
+1. reference data: the projects, then the rest (fields, users, groups and members, project roles,
+   permission schemes and grants, security levels, boards, sprints) concurrently, each stream
+   declared in ``jirasync.sync.streams`` — alongside steps 2 and 3 when every selected project is
+   read in full anyway (``jirasync.sync.reference``);
 2. deletions — an id-only reconciliation per project (``jirasync.sync.deletions``), before the
    issue search so a moved issue is still under its old project in the store when we look;
-3. issues per project (a few projects concurrently): full when there is no checkpoint, the filters
-   changed (fingerprint) or ``full=True``; otherwise the window since the checkpoint. Every page is
-   committed with its children and its checkpoint in one transaction;
+3. issues per project (four searches at a time): full when there is no checkpoint, the filters or
+   the user's access changed, or ``full=True``; otherwise the window since the checkpoint. A large
+   project's full pass is read as concurrent ranges of ``created`` (``jirasync.sync.slices``).
+   Every batch is committed with its children and its checkpoint in one transaction
+   (``jirasync.sync.batch``);
 4. only on a site with scrum boards but no Sprint field: open sprints' issue lists (elsewhere sprint
    membership comes with each issue's Sprint field, in ``sink.commit_page``); the run's counts,
    requests and retries in ``sync_runs``.
@@ -280,7 +283,7 @@ class _Run(ReferenceSync):
         cursor (not even a range's) for any of them."""
         if self.full:
             return True
-        keys = {cp.project_key.partition(slices.MARK)[0] for cp in self.repo.checkpoints()}
+        keys = {slices.project_of(cp.project_key) for cp in self.repo.checkpoints()}
         return not any(p.key in keys for p in selected)
 
     def select(self, visible: list[ProjectRecord], wanted: list[str] | None) -> list[ProjectRecord]:
@@ -312,9 +315,8 @@ class _Run(ReferenceSync):
             with self.repo.transaction() as tx:
                 tx.mark_issues(lost, "permission_lost", self.at)
                 tx.delete_checkpoints(keys)
-            key = min(keys, key=len)  # the project's own key, or a range's without it
-            project_key = parsed[0] if (parsed := slices.parse_key(key)) else key
-            self.summary.projects.append(ProjectSummary(project_key, project_id, "gone", permission_lost=len(lost)))
+            self.summary.projects.append(ProjectSummary(slices.project_of(keys[0]), project_id, "gone",
+                                                        permission_lost=len(lost)))
             for issue_id in lost:
                 self.known.pop(issue_id, None)
 
@@ -324,28 +326,21 @@ class _Run(ReferenceSync):
         forced = self.full or self.access_changed
         full = forced or cp is None or cp.fingerprint != self.fp
         ps.mode = "full" if full else "incremental"
-        stored = self.repo.checkpoints(prefix=p.key + slices.MARK)
+        stored = self.repo.checkpoints(prefix=slices.prefix(p.key))
         if stored and not forced and all(c.fingerprint == self.fp for c in stored):
             await self.sync_slices(p, ps, stored, None)  # a sliced full pass that did not finish: resume it
             return
         cursor = Cursor(None, None, self.fp) if full or cp is None else Cursor(cp.updated_ms, cp.issue_id, self.fp)
         window = self.window(p, cursor.updated_ms)
-        count: int | None = None
-        if full and slices.worth_planning(p.issue_count if self.cloud else None):
-            async with self.gate:
-                try:
-                    parts, count = await slices.plan(self.ctx, window)
-                except (BadRequest, NotFound, PermissionDenied) as exc:  # e.g. a site without issue/bulkfetch
-                    log.info("%s: read as one search (%s)", p.key, exc)
-                    parts, count = [], None
-            if parts:
-                with self.repo.transaction() as tx:  # the ranges replace the project's cursor until all are done
-                    tx.delete_checkpoints([p.key, *(c.project_key for c in stored)])
-                    for part in parts:
-                        tx.save_checkpoint(part.key(p.key), project_id=p.id, updated_ms=None, issue_id=None,
-                                           fingerprint=self.fp, at=self.at)
-                await self.sync_slices(p, ps, self.repo.checkpoints(prefix=p.key + slices.MARK), count)
-                return
+        parts, count = await self.plan_slices(p, window) if full else ([], None)
+        if parts:
+            with self.repo.transaction() as tx:  # the ranges replace the project's cursor until all are done
+                tx.delete_checkpoints([p.key, *(c.project_key for c in stored)])
+                for part in parts:
+                    tx.save_checkpoint(part.key(p.key), project_id=p.id, updated_ms=None, issue_id=None,
+                                       fingerprint=self.fp, at=self.at)
+            await self.sync_slices(p, ps, self.repo.checkpoints(prefix=slices.prefix(p.key)), count)
+            return
         if stored:  # a forced full pass restarts: ranges of an unfinished one are dropped
             self.repo.delete_checkpoints([c.project_key for c in stored])
         if self.progress is not None:
@@ -353,6 +348,17 @@ class _Run(ReferenceSync):
         await self.read_window(p, ps, p.key, window, cursor, full)
         if self.progress is not None:
             self.progress.finish(p.key)
+
+    async def plan_slices(self, p: ProjectRecord, window: Window) -> tuple[list[Slice], int | None]:
+        """The ranges of a full pass (none: one search) and the issue count, when planning asked for it."""
+        if not slices.worth_planning(p.issue_count if self.cloud else None):
+            return [], None
+        async with self.gate:
+            try:
+                return await slices.plan(self.ctx, window)
+            except (BadRequest, NotFound, PermissionDenied) as exc:  # e.g. a site without issue/bulkfetch
+                log.info("%s: read as one search (%s)", p.key, exc)
+                return [], None
 
     async def sync_slices(self, p: ProjectRecord, ps: ProjectSummary, parts: list[Checkpoint], count: int | None) -> None:
         """Read a full pass's ranges concurrently; then the project's cursor is the earliest of theirs."""
@@ -368,7 +374,7 @@ class _Run(ReferenceSync):
             reads.append(self.read_window(p, ps, cp.project_key, self.window(p, cp.updated_ms, part[1]), cursor,
                                           cp.updated_ms is None))
         await asyncio.gather(*reads)
-        done = self.repo.checkpoints(prefix=p.key + slices.MARK)
+        done = self.repo.checkpoints(prefix=slices.prefix(p.key))
         cursors = [(c.updated_ms, c.issue_id or 0) for c in done if c.updated_ms is not None]
         last = min(cursors) if cursors else None
         if last is not None and len(cursors) < len(done):

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from jirasync.client import JiraClient, offset_pages, read_ahead, token_pages
 from jirasync.exceptions import JiraError, RecordError
-from jirasync.records import epoch_ms, parse_time
+from jirasync.records import embedded_page_short, epoch_ms, parse_time
 from jirasync.sync.cursor import Window, literal_bound_ms
 
 CLOUD_PAGE = 100  # /search/jql's cap with fields=*all
@@ -146,18 +147,6 @@ class Children:
     histories: dict[int, list[Any]] = field(default_factory=dict)
 
 
-def short_page(item: dict[str, Any], path: str, key: str) -> bool:
-    """Whether the issue's embedded ``path`` page (``{total, <key>: [...]}``) lacks some of its items;
-    the rule ``IssueRecord.comments_complete`` applies, read before the issue is parsed."""
-    value = (item.get("fields") or {}).get(path)
-    if value is None:
-        return True  # not embedded at all: the endpoint has them
-    if not isinstance(value, dict) or not isinstance(value.get(key, []), list):
-        return False  # a bare list (complete) or malformed (parsing skips the issue)
-    total = value.get("total")
-    return isinstance(total, int) and not isinstance(total, bool) and len(value.get(key) or []) < total
-
-
 def _dc_changelog_short(item: dict[str, Any]) -> bool:
     log = item.get("changelog") or {}
     histories = log.get("histories") or []
@@ -196,25 +185,21 @@ async def fetch_children(ctx: IssueContext, items: list[dict[str, Any]]) -> Chil
     for item in items:
         with contextlib.suppress(KeyError, TypeError, ValueError):
             by_id[int(item["id"])] = item
-    comment_ids = [i for i, item in by_id.items() if short_page(item, "comment", "comments")]
-    worklog_ids = [i for i, item in by_id.items() if short_page(item, "worklog", "worklogs")]
-    if ctx.cloud:
-        history_ids = list(by_id)
-        histories: Any = cloud_changelogs(ctx, history_ids) if history_ids else _nothing()
-    else:
-        history_ids = [i for i, item in by_id.items() if _dc_changelog_short(item)]
-        histories = _by_id(history_ids, asyncio.gather(*(_dc_changelog(ctx, i) for i in history_ids)))
+
+    def short(path: str, key: str) -> list[int]:
+        return [i for i, item in by_id.items() if embedded_page_short(item.get("fields"), path, key)]
+
+    async def each(ids: list[int], read: Callable[[int], Awaitable[list[Any]]]) -> dict[int, list[Any]]:
+        return dict(zip(ids, await asyncio.gather(*(read(i) for i in ids)), strict=True))
+
+    async def histories() -> dict[int, list[Any]]:
+        if ctx.cloud:
+            return await cloud_changelogs(ctx, list(by_id)) if by_id else {}
+        return await each([i for i, item in by_id.items() if _dc_changelog_short(item)], partial(_dc_changelog, ctx))
+
     comments, worklogs, found = await asyncio.gather(
-        _by_id(comment_ids, asyncio.gather(*(_all_pages(ctx, i, "comment") for i in comment_ids))),
-        _by_id(worklog_ids, asyncio.gather(*(_all_pages(ctx, i, "worklog") for i in worklog_ids))),
-        histories,
+        each(short("comment", "comments"), lambda i: _all_pages(ctx, i, "comment")),
+        each(short("worklog", "worklogs"), lambda i: _all_pages(ctx, i, "worklog")),
+        histories(),
     )
     return Children(comments, worklogs, found)
-
-
-async def _nothing() -> dict[int, list[Any]]:
-    return {}
-
-
-async def _by_id(ids: list[int], lists: Any) -> dict[int, list[Any]]:
-    return dict(zip(ids, await lists, strict=True))

@@ -61,7 +61,12 @@ class Slice:
 
     def key(self, project_key: str) -> str:
         """The checkpoint key of this range of ``project_key``."""
-        return f"{project_key}{MARK}{_text(self.lo_ms)}~{_text(self.hi_ms)}"
+        return f"{prefix(project_key)}{_text(self.lo_ms)}~{_text(self.hi_ms)}"
+
+
+def prefix(project_key: str) -> str:
+    """What the checkpoint keys of ``project_key``'s ranges start with."""
+    return project_key + MARK
 
 
 def _text(ms: int | None) -> str:
@@ -78,6 +83,11 @@ def parse_key(key: str) -> tuple[str, Slice] | None:
         return project, Slice(int(lo) if lo else None, int(hi) if hi else None)
     except ValueError:
         return None
+
+
+def project_of(key: str) -> str:
+    """The project key of a checkpoint key, a project's own or one of its ranges'."""
+    return key.partition(MARK)[0]
 
 
 def ranges(bounds: Iterable[int]) -> list[Slice]:
