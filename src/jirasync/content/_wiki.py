@@ -484,6 +484,8 @@ def _link(inner: str) -> list[Node] | None:
             return [{"type": "text", "text": label, "marks": [{"type": "link", "attrs": {"href": target}}]}]
         return None
     label, target = parts[0], parts[1].strip()
+    if not label.strip() and not target:  # `[||title]`, `[|]`: no text and nowhere to go — literal text
+        return None
     if target.startswith("~"):
         return [{"type": "mention", "attrs": {"id": _user(target[1:]), "text": label or target[1:]}}]
     if target.startswith("^"):
