@@ -13,6 +13,7 @@ loads SQLAlchemy and ``jirasync sync`` never loads the push engine.
 
 from __future__ import annotations
 
+import gc
 import inspect
 import json
 import os
@@ -90,9 +91,13 @@ def run(coro_or_fn: Callable[[], Any]) -> Any:
 
 
 def open_connections() -> Connections:
+    import atexit
+
     from jirasync.connections import Connections
 
-    return run(lambda: Connections.open(state.home, state.db))
+    conns: Connections = run(lambda: Connections.open(state.home, state.db))
+    atexit.register(conns.store.close)  # the store's connections closed before the process ends
+    return conns
 
 
 def client_options() -> ClientOptions:
@@ -436,7 +441,14 @@ from jirasync import cli_daemon, cli_sync  # noqa: E402,F401
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # Shutdown clears every module and runs full collections over what they held: ~100,000
+        # tracked objects (SQLAlchemy, Rich, ...), ~0.4 s after a sync on the 2-core benchmark
+        # machine. Nothing needs the cyclic collector at exit (the store is closed by an atexit
+        # handler of ``open_connections``; the OS frees the rest), so leave those objects out of it.
+        gc.freeze()
 
 
 if __name__ == "__main__":  # `python -m jirasync.cli`: run the imported module, where the commands registered

@@ -11,8 +11,9 @@ See ``_to_markdown`` for how constructs without a Markdown equivalent are render
 
 from __future__ import annotations
 
+from typing import Any
+
 from jirasync.content._common import MarkdownContext
-from jirasync.content._from_markdown import markdown_to_adf
 from jirasync.content._text import text_of_adf, text_of_wiki
 from jirasync.content._to_markdown import adf_to_markdown
 from jirasync.content._to_wiki import adf_to_wiki
@@ -22,6 +23,15 @@ from jirasync.content._wiki import parse_wiki
 def wiki_to_markdown(wiki: str | None, ctx: MarkdownContext | None = None) -> str:
     """Render Jira wiki markup (Server/Data Center) as Markdown; never raises on odd markup."""
     return adf_to_markdown(parse_wiki(wiki), ctx) if wiki else ""
+
+
+def markdown_to_adf(md: str | None) -> dict[str, Any]:
+    """Markdown as an ADF ``doc`` that validates against the ADF schema."""
+    # imported on first use: the Markdown parser (markdown-it) is for push only, and a sync need
+    # not load it (~35 ms of start-up)
+    from jirasync.content._from_markdown import markdown_to_adf as convert
+
+    return convert(md)
 
 
 def markdown_to_wiki(md: str | None) -> str:

@@ -25,10 +25,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from jirasync.content import text_of_adf, text_of_wiki
+from jirasync.store.db import insert_for
 from jirasync.store.models import CommentRow, IssueRow
 
 from .schema import search_docs
@@ -93,7 +93,7 @@ def _rebuild(session: Session, connection_id: int, ids: Sequence[int]) -> int:
 
 def _upsert_docs(session: Session, rows: list[dict[str, Any]]) -> None:
     d = search_docs
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(d)
+    insert = insert_for(session)(d)
     changed = {k: insert.excluded[k] for k in ("updated_ms", "summary", "description", "comments", "labels", "indexed_at")}
     session.execute(insert.on_conflict_do_update(index_elements=["connection_id", "issue_id"], set_=changed), rows)
 

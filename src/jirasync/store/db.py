@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -146,3 +146,15 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def insert_for(session: Session) -> Callable[..., Any]:
+    """The dialect's ``insert`` (it has ``on_conflict_do_update``): PostgreSQL's or SQLite's, the
+    PostgreSQL dialect imported only for a store on PostgreSQL (~30 ms of start-up otherwise)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert

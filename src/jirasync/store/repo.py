@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Table, func, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from jirasync.records import (
@@ -49,7 +48,7 @@ from jirasync.records import (
     WorklogRecord,
 )
 from jirasync.store.bulk import Codec, codec_for
-from jirasync.store.db import Store
+from jirasync.store.db import Store, insert_for
 from jirasync.store.models import (
     AttachmentRow,
     Base,
@@ -731,10 +730,6 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start:start + size]
 
 
-def _insert_for(s: Session) -> Callable[[Table], Any]:
-    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 Guard = Callable[[Any], ColumnElement[bool]]
 """Given the statement's ``excluded`` row, a condition the existing row must meet to be updated."""
 
@@ -747,7 +742,7 @@ def _upsert(s: Session, table: Table, rows: list[Row], guard: Guard | None = Non
         return
     keys = [c.name for c in table.primary_key.columns]
     unique = list({tuple(r[k] for k in keys): r for r in rows}.values())
-    stmt = _insert_for(s)(table)
+    stmt = insert_for(s)(table)
     changes = {c: stmt.excluded[c] for c in unique[0] if c not in keys}
     where = guard(stmt.excluded) if guard is not None else None
     s.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes, where=where), unique)
