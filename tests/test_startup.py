@@ -156,6 +156,19 @@ def test_help_loads_neither_the_store_nor_the_http_client() -> None:
     assert "LOADED []" in r.stdout, r.stdout
 
 
+def test_a_command_leaves_the_sqlite_store_closed(tmp_path: Path) -> None:
+    """The CLI closes the store when its command ends (the interpreter's last collection is skipped at
+    exit): SQLite has checkpointed its write-ahead log and removed it, so the data dir holds one
+    self-contained database file that can be copied as it is."""
+    home = tmp_path / "home"
+    r = subprocess.run([sys.executable, "-m", "jirasync.cli", "--home", str(home), "connections", "list"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "no connections yet" in r.stdout
+    assert (home / "jirasync.db").is_file()
+    assert sorted(p.name for p in home.glob("jirasync.db-*")) == []  # no -wal / -shm left behind
+
+
 def test_the_cli_copies_of_library_defaults_agree() -> None:
     from jirasync import cli_daemon, daemon
     from jirasync.auth import defaults, oauth2

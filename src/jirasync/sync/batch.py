@@ -7,10 +7,15 @@ records, ADF or wiki markup converted to Markdown, and the transaction that writ
 checkpoint (``sink.commit_page``) — is this one step, ``write_batch``, which the engine runs on a
 thread of the run's pool while the event loop keeps reading.
 
-Measured and not kept: the same step in a spawned writer process (the batch sent as one orjson
-document). On the 2-core benchmark machine, with jiraemu on the same cores, it decoded every batch
-twice and imported the package again per process: 10,000 issues at 100 ms took 8.2-9.1 s against
-8.4 s here, with 2-2.7x the peak RSS.
+Measured and not kept: the same step in a writer process (the batch sent as one orjson document).
+On the 2-core benchmark machine, with jiraemu on the same cores, every batch is decoded twice.
+Spawned, one batch at a time: 10,000 issues at 100 ms took 8.2-9.1 s against 8.4 s here, with
+2-2.7x the peak RSS. A prototype forked and pipelined (batches queued to the writer while it
+works) was no faster either (the writer busy, the event loop not), and with the load balanced --
+Markdown rendered in the event-loop process, only simulated (rendered there, not sent) -- 11.2 s
+against 12.8 s (10,000 issues at 100 ms, mean of four alternating runs each, on a slower day): 12 %
+for a second process and database writer, fork-safety in the daemon and the tests, and a second
+copy of every batch in memory.
 """
 
 from __future__ import annotations
