@@ -20,6 +20,7 @@ stopped and reported with what it had obtained by then.
     .venv/bin/python bench/sync.py --quick               # 1,000 issues, 0 ms: ~2 minutes
     .venv/bin/python bench/sync.py --sizes 10000 --latencies 0,100 --budget-s 0
     .venv/bin/python bench/sync.py --sizes 100000 --tools jirasync    # peak RSS at 100k
+    .venv/bin/python bench/sync.py --sizes 10000 --latencies 100 --tools jirasync,singer --repeat 3
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Run:
     incremental_requests: int | None = None
     incremental_wall_s: float | None = None
     note: str = ""
+    walls: list[float] = field(default_factory=list)  # every run's wall time with --repeat (this run is the median)
 
     @property
     def issues_per_s(self) -> float:
@@ -493,31 +495,51 @@ def run_config(cfg: Config, tools: list[str], args: argparse.Namespace) -> list[
         log(f"  {len(truth_issues)} issues, {len(truth_comments)} comments, "
             f"{sum(1 for n in heavy.values() if n > 20)} issues with > 20 (embedded page), "
             f"{sum(1 for n in heavy.values() if n > 100)} with > 100")
-        for tool in tools:
-            run = Run(tool, cfg.name, len(truth_issues), len(truth_comments))
-            runs.append(run)
-            if tool != "jirasync" and cfg.issues > args.peer_max_size:
-                run.status = f"skipped: > --peer-max-size {args.peer_max_size}"
-                continue
-            tdir = work / tool
-            tdir.mkdir()
-            log(f"  {tool} …")
-            try:
-                if tool == "jirasync":
-                    run_jirasync(emu, run, truth_comments, args.jirasync_budget_s, tdir, incremental=True)
-                elif tool == "airbyte":
-                    run_airbyte(emu, run, truth_comments, args.budget_s, tdir)
-                else:
-                    run_singer(emu, run, truth_comments, args.budget_s, tdir)
-            except Exception as exc:  # a peer that cannot be installed or run: record why
-                run.status = f"failed: {exc}"
-            log(f"  {tool}: {run.status}, {run.requests} requests, {run.wall_s:.1f} s, "
-                f"{run.issues_got} issues, {run.comments_got}/{run.comments_total} comments")
+        repeats = {tool: max(1, args.repeat) for tool in tools}
+        chosen: dict[str, list[Run]] = {tool: [] for tool in tools}
+        for round_ in range(max(repeats.values())):  # round-robin: a noisy minute is shared by the tools
+            for tool in tools:
+                if round_ >= repeats[tool]:
+                    continue
+                run = Run(tool, cfg.name, len(truth_issues), len(truth_comments))
+                chosen[tool].append(run)
+                if tool != "jirasync" and cfg.issues > args.peer_max_size:
+                    run.status = f"skipped: > --peer-max-size {args.peer_max_size}"
+                    repeats[tool] = 1
+                    continue
+                tdir = work / f"{tool}-{round_}"
+                tdir.mkdir()
+                log(f"  {tool} …" + (f" (run {round_ + 1} of {repeats[tool]})" if repeats[tool] > 1 else ""))
+                try:
+                    if tool == "jirasync":
+                        run_jirasync(emu, run, truth_comments, args.jirasync_budget_s, tdir, incremental=True)
+                    elif tool == "airbyte":
+                        run_airbyte(emu, run, truth_comments, args.budget_s, tdir)
+                    else:
+                        run_singer(emu, run, truth_comments, args.budget_s, tdir)
+                except Exception as exc:  # a peer that cannot be installed or run: record why
+                    run.status = f"failed: {exc}"
+                log(f"  {tool}: {run.status}, {run.requests} requests, {run.wall_s:.1f} s, "
+                    f"{run.issues_got} issues, {run.comments_got}/{run.comments_total} comments")
+                if run.status != "ok":
+                    repeats[tool] = round_ + 1  # a stopped or failed run is not repeated
+        runs.extend(median_run(chosen[tool]) for tool in tools)
     finally:
         emu.close()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     return runs
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run of median wall time among ``runs`` of one tool that all completed (else the last
+    one), with every run's wall time in ``walls``."""
+    if len(runs) == 1 or any(r.status != "ok" for r in runs):
+        return runs[-1]
+    ordered = sorted(runs, key=lambda r: r.wall_s)
+    median = ordered[(len(ordered) - 1) // 2]
+    median.walls = [r.wall_s for r in runs]
+    return median
 
 
 def fmt_table(runs: list[Run]) -> str:
@@ -532,9 +554,10 @@ def fmt_table(runs: list[Run]) -> str:
         status = r.status
         if r.projected_s is not None:
             status += f" at {r.wall_s:.0f} s, ≈{r.projected_s:,.0f} s projected"
+        wall = f"{r.wall_s:.1f}" + (f" (median of {len(r.walls)}: {min(r.walls):.1f}–{max(r.walls):.1f})" if r.walls else "")
         rows.append(
             f"| {r.config} | {r.tool} | {status}{' — ' + r.note if r.note else ''} | "
-            f"{r.requests:,} | {r.issue_requests:,} | {per_1k(r)} | " + (f"{r.wall_s:.1f} | {r.issues_per_s:,.0f} | {rss} | {r.issues_got:,}/{r.issues_total:,} | "
+            f"{r.requests:,} | {r.issue_requests:,} | {per_1k(r)} | " + (f"{wall} | {r.issues_per_s:,.0f} | {rss} | {r.issues_got:,}/{r.issues_total:,} | "
                                     f"{r.comments_got:,}/{r.comments_total:,} | {lost} | {inc} |"
                                     if obtained else " | | | | | | |"))
     return "\n".join(rows)
@@ -587,6 +610,9 @@ def main() -> int:
     parser.add_argument("--peer-max-size", type=int, default=10000, help="peers skip larger sizes")
     parser.add_argument("--json", dest="json_out", default=None, help="also write every run as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the work directories (configs, stores)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each tool this many times per configuration, in turns, and report the run of "
+                             "median wall time (a stopped or failed run is not repeated)")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.latencies = "1000", "0"
