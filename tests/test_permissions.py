@@ -343,6 +343,29 @@ def test_generated_site_keeps_outsiders_out(cloud: EmulatorServer) -> None:
         assert c.get(f"/rest/api/3/issue/{issue.key}", params={"fields": "summary"}).status_code == 200
 
 
+def test_security_levels_of_every_scheme_are_listed_for_admins_only(cloud: EmulatorServer) -> None:
+    admin = basic("admin@example.com", "emulator-token")
+    url = f"{cloud.url}/rest/api/3/issuesecurityschemes/level"
+    schemes = cloud.backend.state.security_schemes.values()
+    every = {(lv.id, str(s.id), lv.id == s.default_level_id) for s in schemes for lv in s.levels}
+    seen: set[tuple[str, str, bool]] = set()
+    start = 0
+    while True:  # pages of one, to walk the paging
+        page = httpx.get(url, headers=admin, params={"startAt": start, "maxResults": 1}).json()
+        assert page["total"] == len(every)
+        seen |= {(v["id"], v["issueSecuritySchemeId"], v["isDefault"]) for v in page["values"]}
+        if page["isLast"]:
+            break
+        start += 1
+    assert seen == every
+    scheme = next(iter(schemes))
+    one = httpx.get(url, headers=admin, params={"schemeId": scheme.id}).json()["values"]
+    assert {v["id"] for v in one} == {lv.id for lv in scheme.levels}
+    user = next(u for u in cloud.backend.state.users.values() if u.active and u.email != "admin@example.com"
+                and not cloud.backend.perms.is_admin(u) and u.api_token)
+    assert httpx.get(url, headers=basic(user.email, user.api_token)).status_code == 403
+
+
 def test_security_level_members_are_listed_for_admins_only(cloud: EmulatorServer) -> None:
     admin = basic("admin@example.com", "emulator-token")
     r = httpx.get(f"{cloud.url}/rest/api/3/issuesecurityschemes/level/member", headers=admin, params={"maxResults": 100})

@@ -29,7 +29,7 @@ emulator = base.emulator
 conns = base.conns
 
 ACCESS_ROUTES = ("/group/member", "/group/bulk", "/groups/picker", "/role", "/permissionscheme", "/securitylevel",
-                 "/issuesecurityschemes/level/member")
+                 "/issuesecurityschemes/level")
 ID = r"(\d+|\{\w+\})"  # the stats name routes by template (``{sprintId}``) or by path
 SPRINT_WALK = rf"/rest/agile/1\.0/sprint/{ID}/issue"
 
@@ -238,7 +238,7 @@ def test_audited_changes_are_read_by_the_next_incremental(emulator: Callable[...
     start = stats_mark(emu)
     sync(conns, name)
     by_route = requests_since(emu, start)
-    assert count(by_route, rf"/project/{ID}/securitylevel") >= 1, by_route
+    assert count(by_route, "/issuesecurityschemes/level") == 1, by_route  # the family re-read (an admin: at once)
     assert count(by_route, "/group/member") == 0  # groups were not audited as changed
     stored = {(t, v) for t, v in sql(conns, "select holder_type, holder_parameter from security_level_members "
                                             f"where level_id = {int(level.id)} and deleted_at is null")}
@@ -248,6 +248,23 @@ def test_audited_changes_are_read_by_the_next_incremental(emulator: Callable[...
     start = stats_mark(emu)
     sync(conns, name)
     assert access_reads(requests_since(emu, start)) == {}
+
+
+def test_an_administrator_reads_every_security_level_at_once(emulator: Callable[..., EmulatorServer],
+                                                               conns: Connections) -> None:
+    """Cloud, Administer Jira: one paged ``issuesecurityschemes/level`` read instead of one
+    ``project/{id}/securitylevel`` per project; every level of every scheme stored with its scheme.
+    (A member without it reads per project: ``test_unreadable_audit_log_rereads_everything``.)"""
+    emu = emulator(flavor="cloud")
+    name = connect(conns, emu)
+    start = stats_mark(emu)
+    assert sync(conns, name, full=True).status == "ok"
+    by_route = requests_since(emu, start)
+    assert count(by_route, "/issuesecurityschemes/level") == 1, by_route
+    assert count(by_route, rf"/project/{ID}/securitylevel") == 0, by_route
+    truth = {(int(level.id), scheme.id, level.name) for scheme in emu.backend.state.security_schemes.values()
+             for level in scheme.levels}
+    assert truth and set(sql(conns, "SELECT id, scheme_id, name FROM security_levels WHERE deleted_at IS NULL")) == truth
 
 
 def test_unreadable_audit_log_rereads_everything(emulator: Callable[..., EmulatorServer], conns: Connections) -> None:

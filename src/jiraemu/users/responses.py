@@ -324,6 +324,30 @@ def security_schemes(req: JiraRequest) -> dict[str, Any]:
     return {"issueSecuritySchemes": [security_scheme_json(req, s) for s in schemes]}
 
 
+def security_levels_page(req: JiraRequest) -> dict[str, Any]:
+    """Cloud ``GET issuesecurityschemes/level``: the levels of every scheme (admin only), paged.
+    Filters are inclusive, as the spec says: a level matches by its ``id`` or its scheme's
+    ``schemeId``; ``onlyDefault`` keeps each scheme's default level."""
+    m.require_global(req.backend.perms, req.caller.user, "ADMINISTER")
+    ids, schemes = set(req.q_list("id")), set(req.q_list("schemeId"))
+    only_default = req.q_bool("onlyDefault")
+    levels: list[dict[str, Any]] = []
+    for scheme in sorted(req.state.security_schemes.values(), key=lambda x: x.id):
+        for level in scheme.levels:
+            if (ids or schemes) and level.id not in ids and str(scheme.id) not in schemes:
+                continue
+            default = level.id == scheme.default_level_id
+            if only_default and not default:
+                continue
+            levels.append({"self": req.rest(f"securitylevel/{level.id}"), "id": level.id, "name": level.name,
+                           "description": level.description, "isDefault": default,
+                           "issueSecuritySchemeId": str(scheme.id)})
+    start, size = req.q_int("startAt", 0, 0), req.q_int("maxResults", 50, 1, 100)
+    chunk, _ = m.page(levels, start, size)
+    params = {k: v for k, v in (("id", ",".join(sorted(ids))), ("schemeId", ",".join(sorted(schemes)))) if v}
+    return page_bean(req, chunk, start, size, len(levels), "issuesecurityschemes/level", params)
+
+
 def security_level_members(req: JiraRequest) -> dict[str, Any]:
     """Cloud ``GET issuesecurityschemes/level/member``: who belongs to each level (admin only),
     filtered by member ``id``, ``schemeId`` and ``levelId``. Member ids are ``<level id>0<index>``."""

@@ -18,6 +18,7 @@ ROUTES = [
     Route("GET", "/rest/api/{v}/role/{id}", h.role_by_id),
     Route("GET", "/rest/api/{v}/user/assignable/search", h.assignable_users),
     Route("GET", "/rest/api/{v}/securitylevel/{id}", h.security_level),
+    Route("GET", "/rest/api/{v}/issuesecurityschemes/level", h.security_levels_page, flavors=CLOUD),  # before {id}
     Route("GET", "/rest/api/{v}/issuesecurityschemes/{id}", h.security_scheme),
     Route("GET", "/rest/api/{v}/permissionscheme/{schemeId}/permission/{permissionId}", h.permission_grant),
     Route("GET", "/rest/api/{v}/project/{projectIdOrKey}/role", h.project_roles),

@@ -33,13 +33,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jirasync.client import JiraClient
-from jirasync.exceptions import JiraError, NotFound, PermissionDenied, RecordError
+from jirasync.exceptions import BadRequest, JiraError, NotFound, PermissionDenied, RecordError
 from jirasync.records import (
     GroupRecord,
     PermissionGrantRecord,
     PermissionSchemeRecord,
     ProjectRecord,
     RoleActorRecord,
+    SecurityLevelRecord,
     SprintRecord,
     UserRecord,
 )
@@ -304,8 +305,10 @@ class ReferenceSync:
         self.summary.reference["permission_schemes"] = len(schemes)
 
     async def sync_security_levels(self, projects: list[ProjectRecord]) -> None:
-        levels = await asyncio.gather(*(self._read("security_levels", p) for p in projects))
-        unique = {lv.id: lv for group in levels for lv in group}
+        unique = await self.site_security_levels()
+        if unique is None:  # not an administrator, or Data Center: one request per project
+            levels = await asyncio.gather(*(self._read("security_levels", p) for p in projects))
+            unique = {lv.id: lv for group in levels for lv in group}
         self.repo.upsert_security_levels(list(unique.values()), self.at)
         self.summary.reference["security_levels"] = len(unique)
         from jirasync.search.members import sync_level_members  # who is in each level, for `search --as`
@@ -314,6 +317,18 @@ class ReferenceSync:
                                            list(unique), self.at, self.ctx.skipped)
         if members is not None:
             self.summary.reference["level_members"] = members
+
+    async def site_security_levels(self) -> dict[int, SecurityLevelRecord] | None:
+        """Cloud: the levels of every issue security scheme, with their scheme, in one paged read
+        (``GET issuesecurityschemes/level``, *Administer Jira*) instead of one request per project;
+        None where Jira refuses it (not an administrator) or has no such endpoint."""
+        if not self.cloud:
+            return None
+        try:
+            levels = await self._read("site_security_levels")
+        except (PermissionDenied, NotFound, BadRequest):
+            return None
+        return {lv.id: lv for lv in levels}
 
     async def sync_boards(self) -> None:
         boards = await self._read("boards")

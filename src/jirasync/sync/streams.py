@@ -103,6 +103,9 @@ STREAMS: tuple[Stream, ...] = (
            params={"expand": "permissions,user,group,projectRole"}, optional=True),
     Stream("project_permission_schemes", "/rest/api/{v}/project/{parent}/permissionscheme", "single", "",
            lambda item, _cloud, project: [(project.id, int(item["id"]))], parent="projects", optional=True),
+    # Cloud, Administer Jira: every level of every scheme in one paged read; else the levels each project shows
+    Stream("site_security_levels", "/rest/api/{v}/issuesecurityschemes/level", "offset", "values",
+           one(SecurityLevelRecord), flavors=("cloud",), page_size=100),
     Stream("security_levels", "/rest/api/{v}/project/{parent}/securitylevel", "single", "levels",
            lambda item, cloud, _p: [SecurityLevelRecord.from_json(item, cloud)], parent="projects", optional=True),
     Stream("boards", f"{AGILE}/board", "offset", "values", one(BoardRecord), optional=True),
