@@ -539,7 +539,7 @@ class _Ops:
         the row's ``raw`` has as null, the column that holds its value)."""
         if not isinstance(page, dict) or not isinstance(page.get(key), list):
             return page
-        ids = [int(i["id"]) for i in page[key] if isinstance(i, dict) and len(i) == 1 and str(i.get("id", "")).isdigit()]
+        ids = [i for i in map(_stub_id, page[key]) if i is not None]
         if not ids:
             return page
         columns = [model.id, model.raw, *([kept_apart[1]] if kept_apart is not None else [])]
@@ -550,12 +550,7 @@ class _Ops:
                 item = {**item, kept_apart[0]: row[2]}
             found[int(row[0])] = item
 
-        def whole(item: Any) -> Any:
-            if isinstance(item, dict) and len(item) == 1 and str(item.get("id", "")).isdigit():
-                return found.get(int(item["id"]), item)
-            return item
-
-        return {**page, key: [whole(i) for i in page[key]]}
+        return {**page, key: [found.get(i, item) if (i := _stub_id(item)) is not None else item for item in page[key]]}
 
     # checkpoints --------------------------------------------------------------------------------
     def get_checkpoint(self, project_key: str) -> Checkpoint | None:
@@ -712,6 +707,13 @@ class SyncRepo(_Ops):
 
     def _tx(self) -> AbstractContextManager[Session]:
         return self.store.session()
+
+
+def _stub_id(item: Any) -> int | None:
+    """The id of a ``{"id": …}`` stub that ``stored_raw`` left in an embedded page (None: not a stub)."""
+    if isinstance(item, dict) and len(item) == 1 and str(item.get("id", "")).isdigit():
+        return int(item["id"])
+    return None
 
 
 def _checkpoint(row: CheckpointRow) -> Checkpoint:

@@ -35,7 +35,7 @@ from jirasync.records import (
     WorklogRecord,
 )
 from jirasync.store.repo import SyncRepo
-from jirasync.sync.issues import Children
+from jirasync.sync.issues import Children, item_id
 from jirasync.sync.sink import Cursor, IssueBundle, commit_page
 
 ToMarkdown = Callable[[Any], str]
@@ -68,12 +68,12 @@ def write_batch(repo: SyncRepo, batch: Batch, cloud: bool, to_markdown: ToMarkdo
     """Parse ``batch``, complete each wanted issue with its children, commit it with its cursor."""
     skipped: list[RecordError] = []
     records: list[IssueRecord] = []
+    wanted = set(batch.wanted)
     for item in batch.items:
-        try:
-            records.append(IssueRecord.from_json(item, cloud, to_markdown))
+        try:  # an issue not written (unchanged, seen again in the overlap) only moves the cursor: no Markdown
+            records.append(IssueRecord.from_json(item, cloud, to_markdown if item_id(item) in wanted else None))
         except RecordError as exc:
             skipped.append(exc)
-    wanted = set(batch.wanted)
     fresh = [r for r in records if r.id in wanted]
     kids = batch.children
 

@@ -398,7 +398,7 @@ class _Run(ReferenceSync):
                            found: AsyncIterator[list[dict[str, Any]]]) -> None:
         async for items in found:
             wanted = self.wanted(items, full)
-            children = await issues.fetch_children(self.ctx, [i for i in items if _item_id(i) in wanted])
+            children = await issues.fetch_children(self.ctx, [i for i in items if issues.item_id(i) in wanted])
             await self.fields_ready.wait()  # sprint membership reads the Sprint field's id
             batch = Batch(key, p.id, items, list(wanted), children, cursor, self.at)
             result = await self.offload(write_batch, self.repo, batch, self.cloud, self.to_markdown)
@@ -419,9 +419,8 @@ class _Run(ReferenceSync):
         the store or updated since it saw them (read from the JSON, before the batch is parsed)."""
         out: dict[int, None] = {}
         for item in items:
-            try:
-                iid = int(item["id"])
-            except (KeyError, TypeError, ValueError):
+            iid = issues.item_id(item)
+            if iid is None:
                 continue  # write_batch records it as skipped
             known = self.known.get(iid)
             if full or known is None or known.updated_ms < issues.raw_updated_ms(item):
@@ -491,9 +490,3 @@ class _Run(ReferenceSync):
             self.summary.projects[0].skipped += len(self.ctx.skipped)
         self.ctx.skipped.clear()
 
-
-def _item_id(item: dict[str, Any]) -> int | None:
-    try:
-        return int(item["id"])
-    except (KeyError, TypeError, ValueError):
-        return None

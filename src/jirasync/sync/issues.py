@@ -92,6 +92,15 @@ async def dc_search(ctx: IssueContext, window: Window) -> AsyncIterator[list[dic
         current = Window(window.project_key, newest, window.time_zone, window.extra_jql, window.overlap)
 
 
+def item_id(item: dict[str, Any]) -> int | None:
+    """An issue's id, read from its JSON before it is parsed (None if unreadable: parsing records it
+    as skipped)."""
+    try:
+        return int(item["id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def raw_updated_ms(item: dict[str, Any]) -> int:
     """An issue's ``updated`` as epoch ms, read from its JSON before it is parsed (0 if unreadable)."""
     try:
@@ -181,10 +190,7 @@ async def _dc_changelog(ctx: IssueContext, issue_id: int) -> list[Any]:
 async def fetch_children(ctx: IssueContext, items: list[dict[str, Any]]) -> Children:
     """What ``items`` (the batch's new or changed issues) need beyond their search JSON, concurrently
     (the client bounds the concurrency)."""
-    by_id: dict[int, dict[str, Any]] = {}
-    for item in items:
-        with contextlib.suppress(KeyError, TypeError, ValueError):
-            by_id[int(item["id"])] = item
+    by_id = {iid: item for item in items if (iid := item_id(item)) is not None}
 
     def short(path: str, key: str) -> list[int]:
         return [i for i, item in by_id.items() if embedded_page_short(item.get("fields"), path, key)]
