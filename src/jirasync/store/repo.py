@@ -47,7 +47,7 @@ from jirasync.records import (
     UserRecord,
     WorklogRecord,
 )
-from jirasync.store.bulk import Codec, codec_for
+from jirasync.store.bulk import Codec, codec_for, codec_of
 from jirasync.store.db import Store, insert_for
 from jirasync.store.models import (
     AttachmentRow,
@@ -303,11 +303,7 @@ class _Ops:
         issues = list(records)
         with self._tx() as s:
             e = codec_for(s)
-            table = _table(IssueRow)
-            columns, nulls, build = e.builder(table, STORED_RAW)  # issue_json() puts the rest back
-            guard = f"{e.quote(table.name)}.{e.quote('updated_ms')} <= excluded.{e.quote('updated_ms')}"
-            e.upsert(s, table, columns, build(issues, self.connection_id, e.datetime(utc(at))), nulls=nulls,
-                     guard=guard)
+            self._write(s, e, page_rows(e, self.connection_id, at, issues=issues))
         return len(issues)
 
     def replace_children(
@@ -323,31 +319,52 @@ class _Ops:
     ) -> None:
         """Each list given is COMPLETE for all of ``issue_ids``: rows of those issues that are not in
         it get ``deleted_at``. Omit (None) a kind whose list is not complete."""
-        ids = list(issue_ids)
         with self._tx() as s:
             e = codec_for(s)
-            if comments is not None:  # their raw without the body (body_raw): issue_json() puts it back
-                self._replace_page(s, e, CommentRow, comments, at, ids, ("issue_id",), STORED_RAW)
-            if worklogs is not None:
-                self._replace_page(s, e, WorklogRow, worklogs, at, ids, ("issue_id",), STORED_RAW)
-            if attachments is not None:
-                self._replace_page(s, e, AttachmentRow, attachments, at, ids, ("issue_id",))
-            if histories is not None:
-                self._replace_histories(s, e, ids, list(histories), at)
-            if links is not None:
-                self._replace_page(s, e, IssueLinkRow, links, at, ids, ("source_issue_id", "target_issue_id"))
+            self._write(s, e, page_rows(e, self.connection_id, at, issue_ids=issue_ids, comments=comments,
+                                        worklogs=worklogs, attachments=attachments, histories=histories, links=links))
 
-    def _replace_page(self, s: Session, e: Codec, model: type[Base], records: Iterable[Any], at: datetime | None,
-                      issue_ids: list[int], scope: tuple[str, ...], sources: dict[str, str] | None = None) -> None:
-        """Upsert the rows of ``records`` and soft-delete the live rows whose ``scope`` column (any
-        of them) is one of ``issue_ids`` and that are not among them. Rows are keyed by ``id``."""
-        table = _table(model)
-        when = e.datetime(utc(at))
-        columns, nulls, build = e.builder(table, sources)
-        rows = build(records, self.connection_id, when)
-        e.upsert(s, table, columns, rows, nulls=nulls)
-        key = columns.index("id")
-        kept = {r[key] for r in rows}
+    def write_page(self, rows: PageRows) -> None:
+        """Write rows made by ``page_rows`` (perhaps in another process): the issues upserted, each
+        child kind given replacing what is stored for ``rows.issue_ids``."""
+        with self._tx() as s:
+            e = codec_for(s)
+            if e.name != rows.dialect:
+                raise ValueError(f"rows made for {rows.dialect}, the store is {e.name}")
+            self._write(s, e, rows)
+
+    def _write(self, s: Session, e: Codec, rows: PageRows) -> None:
+        if rows.issues:
+            table = _table(IssueRow)
+            guard = f"{e.quote(table.name)}.{e.quote('updated_ms')} <= excluded.{e.quote('updated_ms')}"
+            e.upsert(s, table, rows.issues.columns, rows.issues.rows, nulls=rows.issues.nulls, guard=guard)
+        ids = rows.issue_ids
+        # comments and worklogs: their raw without the body / comment, which issue_json() puts back
+        for model, part in ((CommentRow, rows.comments), (WorklogRow, rows.worklogs),
+                            (AttachmentRow, rows.attachments), (ChangelogRow, rows.histories)):
+            if part is not None:
+                self._replace_rows(s, e, _table(model), part, rows.synced_at, ids, ("issue_id",))
+        if rows.change_items is not None:
+            table, q = _table(ChangeItemRow), e.quote
+            e.upsert(s, table, rows.change_items.columns, rows.change_items.rows, nulls=rows.change_items.nulls)
+            # the items of every history now deleted
+            for chunk in _chunks(ids, _MAX_ROWS):
+                e.execute(s, f"UPDATE {q(table.name)} SET {q('deleted_at')} = ? WHERE {q('connection_id')} = ? "
+                             f"AND {q('deleted_at')} IS NULL AND {q('history_id')} IN (SELECT {q('id')} FROM "
+                             f"{q(_table(ChangelogRow).name)} WHERE {q('connection_id')} = ? AND {q('issue_id')} IN "
+                             f"({e.marks(len(chunk))}) AND {q('deleted_at')} IS NOT NULL)",
+                          [rows.synced_at, self.connection_id, self.connection_id, *chunk])
+        if rows.links is not None:
+            self._replace_rows(s, e, _table(IssueLinkRow), rows.links, rows.synced_at, ids,
+                               ("source_issue_id", "target_issue_id"))
+
+    def _replace_rows(self, s: Session, e: Codec, table: Table, part: Rows, when: Any, issue_ids: list[int],
+                      scope: tuple[str, ...]) -> None:
+        """Upsert ``part`` and soft-delete the live rows whose ``scope`` column (any of them) is one of
+        ``issue_ids`` and that are not among them. Rows are keyed by ``id``."""
+        e.upsert(s, table, part.columns, part.rows, nulls=part.nulls)
+        key = part.columns.index("id")
+        kept = {r[key] for r in part.rows}
         name, q = e.quote(table.name), e.quote
         gone: dict[int, None] = {}
         for chunk in _chunks(issue_ids, _MAX_ROWS):
@@ -361,22 +378,6 @@ class _Ops:
         for chunk in _chunks(list(gone), _MAX_ROWS):
             e.execute(s, f"UPDATE {name} SET {q('deleted_at')} = ? WHERE {q('connection_id')} = ? "
                          f"AND {q('id')} IN ({e.marks(len(chunk))})", [when, self.connection_id, *chunk])
-
-    def _replace_histories(self, s: Session, e: Codec, ids: list[int], histories: list[HistoryRecord],
-                           at: datetime | None) -> None:
-        self._replace_page(s, e, ChangelogRow, histories, at, ids, ("issue_id",))
-        table, q = _table(ChangeItemRow), e.quote
-        columns, nulls, build = e.builder(table)
-        when = e.datetime(utc(at))
-        e.upsert(s, table, columns, build([c for h in histories for c in h.items], self.connection_id, when),
-                 nulls=nulls)
-        # the items of every history now deleted
-        for chunk in _chunks(ids, _MAX_ROWS):
-            e.execute(s, f"UPDATE {q(table.name)} SET {q('deleted_at')} = ? WHERE {q('connection_id')} = ? "
-                         f"AND {q('deleted_at')} IS NULL AND {q('history_id')} IN (SELECT {q('id')} FROM "
-                         f"{q(_table(ChangelogRow).name)} WHERE {q('connection_id')} = ? AND {q('issue_id')} IN "
-                         f"({e.marks(len(chunk))}) AND {q('deleted_at')} IS NOT NULL)",
-                      [when, self.connection_id, self.connection_id, *chunk])
 
     def replace_issue_children(
         self,
@@ -699,6 +700,10 @@ class SyncRepo(_Ops):
     def __repr__(self) -> str:
         return f"SyncRepo({self.store!r}, connection_id={self.connection_id})"
 
+    def codec(self) -> Codec:
+        """How the store encodes rows (``page_rows``)."""
+        return codec_of(self.store.engine.dialect)
+
     @contextmanager
     def transaction(self) -> Iterator[SyncTx]:
         """One transaction for several operations: all are committed together, or none."""
@@ -719,6 +724,69 @@ def _stub_id(item: Any) -> int | None:
 def _checkpoint(row: CheckpointRow) -> Checkpoint:
     return Checkpoint(row.project_key, row.project_id, row.updated_ms, row.issue_id, row.fingerprint,
                       row.completed, utc(row.updated_at))
+
+
+@dataclass
+class Rows:
+    """Rows of one table in stored form: tuples in ``columns`` order, ``nulls`` NULL in each."""
+
+    columns: tuple[str, ...]
+    nulls: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+@dataclass
+class PageRows:
+    """A page of issues and their children as rows in stored form, made by ``page_rows`` and
+    written by ``SyncRepo.write_page``. Plain values only: it crosses a process boundary cheaply."""
+
+    dialect: str
+    synced_at: Any  # the sync time, stored form
+    issue_ids: list[int]  # the issues whose given child kinds are complete
+    issues: Rows | None = None
+    comments: Rows | None = None
+    worklogs: Rows | None = None
+    attachments: Rows | None = None
+    histories: Rows | None = None
+    change_items: Rows | None = None
+    links: Rows | None = None
+
+
+def page_rows(
+    e: Codec,
+    connection_id: int,
+    at: datetime | None,
+    *,
+    issues: Sequence[IssueRecord] | None = None,
+    issue_ids: Collection[int] | None = None,
+    comments: Iterable[CommentRecord] | None = None,
+    worklogs: Iterable[WorklogRecord] | None = None,
+    attachments: Iterable[AttachmentRecord] | None = None,
+    histories: Iterable[HistoryRecord] | None = None,
+    links: Iterable[IssueLinkRecord] | None = None,
+) -> PageRows:
+    """The rows of ``issues`` and of each child kind given (complete for ``issue_ids``, by default the
+    issues' ids), encoded by ``e``; needs no database."""
+    when = e.datetime(utc(at))
+
+    def rows(model: type[Base], records: Iterable[Any] | None, sources: dict[str, str] | None = None) -> Rows | None:
+        if records is None:
+            return None
+        columns, nulls, build = e.builder(_table(model), sources)
+        return Rows(columns, nulls, build(records, connection_id, when))
+
+    ids = list(issue_ids) if issue_ids is not None else [r.id for r in issues or ()]
+    history_list = list(histories) if histories is not None else None
+    return PageRows(
+        e.name, when, ids,
+        issues=rows(IssueRow, issues, STORED_RAW) if issues else None,  # issue_json() puts the rest back
+        comments=rows(CommentRow, comments, STORED_RAW),
+        worklogs=rows(WorklogRow, worklogs, STORED_RAW),
+        attachments=rows(AttachmentRow, attachments),
+        histories=rows(ChangelogRow, history_list),
+        change_items=rows(ChangeItemRow, None if history_list is None else [c for h in history_list for c in h.items]),
+        links=rows(IssueLinkRow, links),
+    )
 
 
 def _table(model: type[Base]) -> Table:

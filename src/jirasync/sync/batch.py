@@ -26,6 +26,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+import orjson
+
 from jirasync.exceptions import RecordError
 from jirasync.records import (
     AttachmentRecord,
@@ -34,24 +36,42 @@ from jirasync.records import (
     IssueRecord,
     WorklogRecord,
 )
-from jirasync.store.repo import SyncRepo
+from jirasync.store.bulk import Codec
+from jirasync.store.repo import PageRows, SyncRepo, page_rows
 from jirasync.sync.issues import Children, item_id
-from jirasync.sync.sink import Cursor, IssueBundle, commit_page
+from jirasync.sync.sink import Cursor, commit_page
+from jirasync.sync.sprints import memberships
 
 ToMarkdown = Callable[[Any], str]
+Body = tuple[bytes, list[int]]  # a search response's body and the positions of the batch's issues in its "issues"
 
 
 @dataclass
 class Batch:
-    """What the network side hands ``write_batch``: raw issues and children, and where the stream stands."""
+    """What the network side hands ``write_batch``: raw issues and children, and where the stream stands.
+
+    The issues are ``items`` (decoded) or, for a parse process, ``bodies``: the search responses they
+    came from, which that process decodes itself (sending decoded JSON costs as much as decoding it)."""
 
     key: str  # the checkpoint this batch advances (a project's, or one of its ranges')
     project_id: int
-    items: list[dict[str, Any]]
+    connection_id: int
     wanted: list[int]  # ids of the issues to (re)write: new to the store, or changed
     children: Children
     cursor: Cursor  # the stream's position before this batch
     at: datetime
+    sprint_fields: list[str]  # the site's Sprint field ids (none: membership comes from the sprint walk)
+    items: list[dict[str, Any]] | None = None
+    bodies: list[Body] | None = None
+
+    def issues(self) -> list[dict[str, Any]]:
+        if self.items is not None:
+            return self.items
+        out: list[dict[str, Any]] = []
+        for body, positions in self.bodies or []:
+            found = orjson.loads(body).get("issues") or []
+            out.extend(found[i] for i in positions)
+        return out
 
 
 @dataclass
@@ -63,13 +83,37 @@ class BatchResult:
     attachments: list[AttachmentRecord] = field(default_factory=list)  # metadata written (for blob content)
 
 
+@dataclass
+class Prepared:
+    """A batch parsed and encoded, ready for its one transaction (``write_prepared``)."""
+
+    batch_key: str
+    project_id: int
+    at: datetime
+    rows: PageRows | None  # None: nothing to write, only the cursor moves
+    sprints: dict[int, set[int]] | None  # issue id -> sprint ids (None: no Sprint field)
+    result: BatchResult
+
+
 # -- the step --------------------------------------------------------------------------------------
 def write_batch(repo: SyncRepo, batch: Batch, cloud: bool, to_markdown: ToMarkdown | None) -> BatchResult:
     """Parse ``batch``, complete each wanted issue with its children, commit it with its cursor."""
+    return write_prepared(repo, prepare_batch(batch, cloud, to_markdown, repo.codec()))
+
+
+def write_prepared(repo: SyncRepo, prepared: Prepared) -> BatchResult:
+    commit_page(repo, prepared.batch_key, prepared.project_id, prepared.rows, prepared.sprints,
+                prepared.result.cursor, prepared.at)
+    return prepared.result
+
+
+def prepare_batch(batch: Batch, cloud: bool, to_markdown: ToMarkdown | None, codec: Codec) -> Prepared:
+    """Everything of ``write_batch`` but the transaction: parsing, Markdown, rows in stored form.
+    Needs no database, so it can run in another process."""
     skipped: list[RecordError] = []
     records: list[IssueRecord] = []
     wanted = set(batch.wanted)
-    for item in batch.items:
+    for item in batch.issues():
         try:  # an issue not written (unchanged, seen again in the overlap) only moves the cursor: no Markdown
             records.append(IssueRecord.from_json(item, cloud, to_markdown if item_id(item) in wanted else None))
         except RecordError as exc:
@@ -86,29 +130,38 @@ def write_batch(repo: SyncRepo, batch: Batch, cloud: bool, to_markdown: ToMarkdo
                 skipped.append(exc)
         return out
 
-    bundles = []
+    comments: list[CommentRecord] = []
+    worklogs: list[WorklogRecord] = []
+    histories: list[HistoryRecord] = []
     for r in fresh:
-        comments: list[CommentRecord] = list(r.comments)
         if r.id in kids.comments:
-            comments = each(kids.comments[r.id], partial(_comment, r.id, cloud, to_markdown))
-        worklogs: list[WorklogRecord] = list(r.worklogs)
+            comments += each(kids.comments[r.id], partial(_comment, r.id, cloud, to_markdown))
+        else:
+            comments += r.comments
         if r.id in kids.worklogs:
-            worklogs = each(kids.worklogs[r.id], partial(_worklog, r.id, cloud, to_markdown))
+            worklogs += each(kids.worklogs[r.id], partial(_worklog, r.id, cloud, to_markdown))
+        else:
+            worklogs += r.worklogs
         raw_histories = kids.histories.get(r.id)
         if not raw_histories and not cloud:  # Data Center: the search's expand=changelog (complete, or all there is)
             raw_histories = list((r.raw.get("changelog") or {}).get("histories") or [])
-        histories: list[HistoryRecord] = each(raw_histories or [], partial(_history, r.id, cloud))
+        mine: list[HistoryRecord] = each(raw_histories or [], partial(_history, r.id, cloud))
         if cloud:  # bulkfetch pages may interleave: oldest first, as Data Center sends them
-            histories.sort(key=lambda h: h.id)
-        bundles.append(IssueBundle(r, comments, worklogs, histories))
+            mine.sort(key=lambda h: h.id)
+        histories += mine
     cursor = batch.cursor
     if records:
         last = max(records, key=lambda r: (r.updated_ms, r.id))
         if cursor.updated_ms is None or last.updated_ms >= cursor.updated_ms:
             cursor = Cursor(last.updated_ms, last.id, cursor.fingerprint)
-    commit_page(repo, batch.key, batch.project_id, bundles, cursor, batch.at)
-    return BatchResult(cursor, len(records), [(r.id, r.project_id, r.updated_ms) for r in fresh], skipped,
-                       [a for b in bundles for a in b.issue.attachments])
+    attachments = [a for r in fresh for a in r.attachments]
+    rows = page_rows(codec, batch.connection_id, batch.at, issues=fresh, comments=comments, worklogs=worklogs,
+                     attachments=attachments, histories=histories,
+                     links=[lk for r in fresh for lk in r.links]) if fresh else None
+    sprints = memberships(fresh, batch.sprint_fields) if fresh and batch.sprint_fields else None
+    result = BatchResult(cursor, len(records), [(r.id, r.project_id, r.updated_ms) for r in fresh], skipped,
+                         attachments)
+    return Prepared(batch.key, batch.project_id, batch.at, rows, sprints, result)
 
 
 def _comment(issue_id: int, cloud: bool, to_markdown: ToMarkdown | None, data: Any) -> CommentRecord:

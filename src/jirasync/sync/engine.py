@@ -232,6 +232,7 @@ class _Run(ReferenceSync):
         settings = syncer.connections.settings
         self.gate = asyncio.Semaphore(syncer.project_concurrency)
         self.fields_ready = asyncio.Event()
+        self._sprint_fields: list[str] | None = None
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jirasync-sync")
         self.blobs = BlobFolder(settings.blob_dir) if self.content.enabled and settings is not None else None
         self.to_markdown = markdown_for(self.cloud)
@@ -399,8 +400,9 @@ class _Run(ReferenceSync):
         async for items in found:
             wanted = self.wanted(items, full)
             children = await issues.fetch_children(self.ctx, [i for i in items if issues.item_id(i) in wanted])
-            await self.fields_ready.wait()  # sprint membership reads the Sprint field's id
-            batch = Batch(key, p.id, items, list(wanted), children, cursor, self.at)
+            sprint_fields = await self.sprint_fields()
+            batch = Batch(key, p.id, self.repo.connection_id, list(wanted), children, cursor, self.at, sprint_fields,
+                          items=items)
             result = await self.offload(write_batch, self.repo, batch, self.cloud, self.to_markdown)
             cursor = result.cursor
             self.ctx.skipped.extend(result.skipped)
@@ -412,7 +414,14 @@ class _Run(ReferenceSync):
             if self.progress is not None:
                 self.progress.advance(p.key, len(items))
             del items, wanted, children, batch, result  # not alive while the next batch is read
-        commit_page(self.repo, key, p.id, [], Cursor(cursor.updated_ms, cursor.issue_id, self.fp, True), self.at)
+        commit_page(self.repo, key, p.id, None, None, Cursor(cursor.updated_ms, cursor.issue_id, self.fp, True), self.at)
+
+    async def sprint_fields(self) -> list[str]:
+        """The Sprint field ids each batch's membership is read from, once the fields are stored."""
+        if self._sprint_fields is None:
+            await self.fields_ready.wait()
+            self._sprint_fields = self.repo.sprint_field_ids()
+        return self._sprint_fields
 
     def wanted(self, items: list[dict[str, Any]], full: bool) -> dict[int, None]:
         """The ids of the batch's issues to (re)write, in order: all on a full pass, else those new to

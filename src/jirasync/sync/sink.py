@@ -13,24 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from jirasync.records import (
-    CommentRecord,
-    HistoryRecord,
-    IssueRecord,
-    WorklogRecord,
-)
-from jirasync.store.repo import SyncRepo
-from jirasync.sync.sprints import record_issue_sprints
-
-
-@dataclass
-class IssueBundle:
-    """One issue with every child collection complete (attachments and links come with the issue)."""
-
-    issue: IssueRecord
-    comments: list[CommentRecord]
-    worklogs: list[WorklogRecord]
-    histories: list[HistoryRecord]
+from jirasync.store.repo import PageRows, SyncRepo
 
 
 @dataclass(frozen=True)
@@ -43,21 +26,13 @@ class Cursor:
     completed: bool = False
 
 
-def commit_page(repo: SyncRepo, project_key: str, project_id: int, bundles: list[IssueBundle], cursor: Cursor,
-                at: datetime) -> None:
-    ids = [b.issue.id for b in bundles]
+def commit_page(repo: SyncRepo, project_key: str, project_id: int, rows: PageRows | None,
+                sprints: dict[int, set[int]] | None, cursor: Cursor, at: datetime) -> None:
+    """A page's issues and children (``rows``), their sprint lists and the cursor, in one transaction."""
     with repo.transaction() as tx:
-        if bundles:
-            tx.upsert_issues([b.issue for b in bundles], at)
-            tx.replace_children(
-                ids,
-                comments=[c for b in bundles for c in b.comments],
-                worklogs=[w for b in bundles for w in b.worklogs],
-                attachments=[a for b in bundles for a in b.issue.attachments],
-                histories=[h for b in bundles for h in b.histories],
-                links=[lk for b in bundles for lk in b.issue.links],
-                at=at,
-            )
-            record_issue_sprints(tx, [b.issue for b in bundles], at)
+        if rows is not None:
+            tx.write_page(rows)
+        if sprints is not None:
+            tx.replace_issue_sprints(sprints, at)
         tx.save_checkpoint(project_key, project_id=project_id, updated_ms=cursor.updated_ms, issue_id=cursor.issue_id,
                            fingerprint=cursor.fingerprint, completed=cursor.completed, at=at)

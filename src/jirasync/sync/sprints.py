@@ -1,7 +1,7 @@
 """Sprint membership derived from the issues themselves: the Sprint custom field
 (schema ``com.pyxis.greenhopper.jira:gh-sprint``) every issue carries.
 
-``record_issue_sprints(tx, issues, at)`` runs inside the transaction of the page that commits the
+``memberships(issues, field_ids)`` is written in the transaction of the page that commits the
 issues (``jirasync.sync.sink.commit_page``), so an issue's sprint list is never older or newer than
 the issue row. Each issue's list is complete: a sprint no longer in it (the issue was moved to
 another sprint or to the backlog, or its field was emptied) gets ``deleted_at``.
@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from jirasync.records import IssueRecord
-from jirasync.store.repo import SyncTx
 
 _ID = re.compile(r"\[(?:.*?,)?id=(\d+)[,\]]")
 
@@ -60,16 +58,3 @@ def memberships(issues: Iterable[IssueRecord], field_ids: Sequence[str]) -> dict
             continue  # the field is not on this issue's screens: keep what is stored
         out[issue.id] = set().union(*(sprint_ids(fields[f]) for f in present))
     return out
-
-
-def record_issue_sprints(tx: SyncTx, issues: Sequence[IssueRecord], at: datetime | None,
-                         field_ids: Sequence[str] | None = None) -> bool:
-    """Replace the sprint lists of ``issues`` from their Sprint field, in ``tx``.
-
-    Returns False (and writes nothing) when the site has no Sprint field: membership then comes from
-    the per-sprint walk (``ReferenceSync.sync_sprint_issues``)."""
-    ids = field_ids if field_ids is not None else tx.sprint_field_ids()
-    if not ids:
-        return False
-    tx.replace_issue_sprints(memberships(issues, ids), at)
-    return True
