@@ -234,19 +234,3 @@ def codec_of(dialect: Dialect) -> Codec:
         setattr(dialect, "_jirasync_bulk_codec", found)  # noqa: B010 - not an attribute of the class
     return found
 
-
-def codec_named(name: str) -> Codec:
-    """A codec for a store of dialect ``name`` ("sqlite" or "postgresql") without an engine, as the
-    store's engine would encode (``jirasync.store.db.engine_for``): for building rows elsewhere."""
-    dialect: Dialect
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-
-        dialect = SQLiteDialect_pysqlite(json_serializer=db._json_dumps)
-    elif name == "postgresql":
-        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-
-        dialect = PGDialect_psycopg(json_serializer=db._json_dumps)
-    else:
-        raise ValueError(f"no bulk writer for {name}")
-    return Codec(dialect)

@@ -737,8 +737,9 @@ class Rows:
 
 @dataclass
 class PageRows:
-    """A page of issues and their children as rows in stored form, made by ``page_rows`` and
-    written by ``SyncRepo.write_page``. Plain values only: it crosses a process boundary cheaply."""
+    """A page of issues and their children as rows in stored form, made by ``page_rows`` (no
+    database needed: the sync builds them before it opens the page's transaction) and written by
+    ``SyncRepo.write_page``."""
 
     dialect: str
     synced_at: Any  # the sync time, stored form

@@ -2,22 +2,28 @@
 
 The network side of a sync (``engine``, ``issues``) works on raw JSON: it reads the search pages,
 picks the issues that are new or changed, and fetches what their embedded pages lack
-(``issues.fetch_children``). Everything CPU-bound after that — every issue and child parsed into
-records, ADF or wiki markup converted to Markdown, and the transaction that writes them with the
-checkpoint (``sink.commit_page``) — is this one step, ``write_batch``, which the engine runs on a
-thread of the run's pool while the event loop keeps reading.
+(``issues.fetch_children``). Everything CPU-bound after that is ``write_batch``, which the engine
+runs on a thread of the run's pool while the event loop keeps reading. It is two steps:
+``prepare_batch`` — every issue and child parsed into records, ADF or wiki markup converted to
+Markdown, the rows encoded in stored form (``repo.page_rows``: no database needed) — then
+``write_prepared``: the one transaction that writes them with the checkpoint (``sink.commit_page``).
 
-Measured and not kept: the same step in a writer process (the batch sent as one orjson document).
-On the 2-core benchmark machine, with jiraemu on the same cores, every batch is decoded twice.
-Spawned, one batch at a time: 10,000 issues at 100 ms took 8.2-9.1 s against 8.4 s here, with
-2-2.7x the peak RSS. A prototype forked and pipelined (batches queued to the writer while it
-works) was no faster either (the writer busy, the event loop not), and with the load balanced --
-Markdown rendered in the event-loop process, only simulated (rendered there, not sent) -- 11.2 s
-against 12.8 s (10,000 issues at 100 ms, mean of four alternating runs each, on a slower day): 12 %
-for a second process and database writer, fork-safety in the daemon and the tests, and a second
-copy of every batch in memory.
+Measured and not kept (10,000 issues at 100 ms on the 2-core benchmark machine, jiraemu on the
+same cores):
+
+- The whole step in a writer process (the batch sent as one orjson document): every batch decoded
+  twice; spawned, 8.2-9.1 s against 8.4 s here, 2-2.7x the peak RSS. Forked and pipelined, no
+  faster either; with Markdown simulated in the event-loop process, 11.2 s against 12.8 s on a
+  slower day: 12 % for a second process and database writer, fork-safety and a second copy of
+  every batch.
+- ``prepare_batch`` in a spawned parse process, fed the search responses' bodies (decoded there
+  again) and returning plain row tuples, this process keeping the network, the decoding it needs
+  for its own decisions and SQLite: alternating runs 8.1, 7.8, 8.1, 8.7 s against 7.7, 7.9, 8.2,
+  8.6 s in process (7.3-9.2 s with 8 searches at once instead of 4). This process's CPU did not
+  fall: it spent what it saved on pickling the children and unpickling 167 MB of rows, its JSON
+  decoding slowed (2.15 s against 1.6 s of GIL time: three busy processes on two cores) and its
+  peak RSS went from 340 to 620 MB (page faults cost ~6 µs each on this machine).
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,8 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
-
-import orjson
 
 from jirasync.exceptions import RecordError
 from jirasync.records import (
@@ -43,35 +47,21 @@ from jirasync.sync.sink import Cursor, commit_page
 from jirasync.sync.sprints import memberships
 
 ToMarkdown = Callable[[Any], str]
-Body = tuple[bytes, list[int]]  # a search response's body and the positions of the batch's issues in its "issues"
 
 
 @dataclass
 class Batch:
-    """What the network side hands ``write_batch``: raw issues and children, and where the stream stands.
-
-    The issues are ``items`` (decoded) or, for a parse process, ``bodies``: the search responses they
-    came from, which that process decodes itself (sending decoded JSON costs as much as decoding it)."""
+    """What the network side hands ``write_batch``: raw issues and children, and where the stream stands."""
 
     key: str  # the checkpoint this batch advances (a project's, or one of its ranges')
     project_id: int
     connection_id: int
+    items: list[dict[str, Any]]
     wanted: list[int]  # ids of the issues to (re)write: new to the store, or changed
     children: Children
     cursor: Cursor  # the stream's position before this batch
     at: datetime
     sprint_fields: list[str]  # the site's Sprint field ids (none: membership comes from the sprint walk)
-    items: list[dict[str, Any]] | None = None
-    bodies: list[Body] | None = None
-
-    def issues(self) -> list[dict[str, Any]]:
-        if self.items is not None:
-            return self.items
-        out: list[dict[str, Any]] = []
-        for body, positions in self.bodies or []:
-            found = orjson.loads(body).get("issues") or []
-            out.extend(found[i] for i in positions)
-        return out
 
 
 @dataclass
@@ -113,7 +103,7 @@ def prepare_batch(batch: Batch, cloud: bool, to_markdown: ToMarkdown | None, cod
     skipped: list[RecordError] = []
     records: list[IssueRecord] = []
     wanted = set(batch.wanted)
-    for item in batch.issues():
+    for item in batch.items:
         try:  # an issue not written (unchanged, seen again in the overlap) only moves the cursor: no Markdown
             records.append(IssueRecord.from_json(item, cloud, to_markdown if item_id(item) in wanted else None))
         except RecordError as exc:

@@ -401,8 +401,8 @@ class _Run(ReferenceSync):
             wanted = self.wanted(items, full)
             children = await issues.fetch_children(self.ctx, [i for i in items if issues.item_id(i) in wanted])
             sprint_fields = await self.sprint_fields()
-            batch = Batch(key, p.id, self.repo.connection_id, list(wanted), children, cursor, self.at, sprint_fields,
-                          items=items)
+            batch = Batch(key, p.id, self.repo.connection_id, items, list(wanted), children, cursor, self.at,
+                          sprint_fields)
             result = await self.offload(write_batch, self.repo, batch, self.cloud, self.to_markdown)
             cursor = result.cursor
             self.ctx.skipped.extend(result.skipped)
