@@ -325,8 +325,8 @@ class _Ops:
                                         worklogs=worklogs, attachments=attachments, histories=histories, links=links))
 
     def write_page(self, rows: PageRows) -> None:
-        """Write rows made by ``page_rows`` (perhaps in another process): the issues upserted, each
-        child kind given replacing what is stored for ``rows.issue_ids``."""
+        """Write rows made by ``page_rows``: the issues upserted, each child kind given replacing what
+        is stored for ``rows.issue_ids``."""
         with self._tx() as s:
             e = codec_for(s)
             if e.name != rows.dialect:

@@ -24,6 +24,7 @@ same cores):
   decoding slowed (2.15 s against 1.6 s of GIL time: three busy processes on two cores) and its
   peak RSS went from 340 to 620 MB (page faults cost ~6 µs each on this machine).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -98,8 +99,8 @@ def write_prepared(repo: SyncRepo, prepared: Prepared) -> BatchResult:
 
 
 def prepare_batch(batch: Batch, cloud: bool, to_markdown: ToMarkdown | None, codec: Codec) -> Prepared:
-    """Everything of ``write_batch`` but the transaction: parsing, Markdown, rows in stored form.
-    Needs no database, so it can run in another process."""
+    """Everything of ``write_batch`` but the transaction: parsing, Markdown, rows in stored form
+    (no database needed)."""
     skipped: list[RecordError] = []
     records: list[IssueRecord] = []
     wanted = set(batch.wanted)
