@@ -282,3 +282,32 @@ def test_read_ahead_stops_reading_when_the_consumer_stops() -> None:
 
     asyncio.run(go())
     assert len(read) <= 5  # two consumed, two queued, one in hand
+
+
+def test_a_response_and_its_body_are_freed_as_soon_as_the_call_returns(cloud: EmulatorServer) -> None:
+    """A search page's body is 1.4 MB: left to the cyclic collector (httpx's stream refers back to its
+    response), every page read stayed in memory until the next collection. With the collector off,
+    nothing of a finished call may remain."""
+    import gc
+
+    import httpx
+
+    def alive() -> int:
+        return sum(1 for o in gc.get_objects() if isinstance(o, httpx.Response))
+
+    async def go() -> tuple[int, int]:
+        async with client(cloud, []) as jira:
+            before = alive()
+            page = await jira.post("/rest/api/3/search/jql",
+                                   json={"jql": "created >= 0 order by id", "fields": ["summary"], "maxResults": 5})
+            await jira.get("/rest/api/3/myself")
+            assert page["issues"]
+            return before, alive()
+
+    gc.collect()
+    gc.disable()
+    try:
+        before, after = asyncio.run(go())
+    finally:
+        gc.enable()
+    assert after == before == 0
