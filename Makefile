@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m compileall -q src  # bytecode, as an installed package has (the editable install writes none)
 	@touch $(STAMP)
 
 lint: venv
