@@ -43,6 +43,7 @@ IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
 
 _READ = httpx.ByteStream(b"")  # a response's stream once its body is read
 
+
 @dataclass
 class ClientOptions:
     timeout_s: float = 30.0

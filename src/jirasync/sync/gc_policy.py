@@ -8,8 +8,9 @@ a threshold of 50,000. Even at 100,000 a 10,000-issue sync ran ~28 young collect
 each walking the pages then in flight (0.5 s of CPU, and none of it freed anything large).
 
 ``(2_000_000, 50, 50)``: the young generation is not collected until two million more container
-objects are alive than at the last collection — more than a sync ever holds (its batches in
-flight, the per-issue map of a 100,000-issue site) — so the collector does not run during a sync.
+objects are alive than at the last collection — more than a sync of 100,000 issues ever holds (its
+batches in flight, its per-issue map) — so the collector does not run during such a sync; on a
+larger site it runs now and then, each time walking what is alive.
 Issue JSON has no reference cycles: reference counting frees it. The cyclic garbage a sync makes is
 small (~4,000 objects per 10,000 issues: SQLAlchemy statement internals) and is collected after
 the sync; the one large kind, httpx responses with their bodies, is no longer cyclic
