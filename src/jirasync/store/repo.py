@@ -328,10 +328,7 @@ class _Ops:
         """Write rows made by ``page_rows``: the issues upserted, each child kind given replacing what
         is stored for ``rows.issue_ids``."""
         with self._tx() as s:
-            e = codec_for(s)
-            if e.name != rows.dialect:
-                raise ValueError(f"rows made for {rows.dialect}, the store is {e.name}")
-            self._write(s, e, rows)
+            self._write(s, codec_for(s), rows)
 
     def _write(self, s: Session, e: Codec, rows: PageRows) -> None:
         if rows.issues:
@@ -741,7 +738,6 @@ class PageRows:
     database needed: the sync builds them before it opens the page's transaction) and written by
     ``SyncRepo.write_page``."""
 
-    dialect: str
     synced_at: Any  # the sync time, stored form
     issue_ids: list[int]  # the issues whose given child kinds are complete
     issues: Rows | None = None
@@ -779,7 +775,7 @@ def page_rows(
     ids = list(issue_ids) if issue_ids is not None else [r.id for r in issues or ()]
     history_list = list(histories) if histories is not None else None
     return PageRows(
-        e.name, when, ids,
+        when, ids,
         issues=rows(IssueRow, issues, STORED_RAW) if issues else None,  # issue_json() puts the rest back
         comments=rows(CommentRow, comments, STORED_RAW),
         worklogs=rows(WorklogRow, worklogs, STORED_RAW),

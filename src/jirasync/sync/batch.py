@@ -5,8 +5,8 @@ picks the issues that are new or changed, and fetches what their embedded pages 
 (``issues.fetch_children``). Everything CPU-bound after that is ``write_batch``, which the engine
 runs on a thread of the run's pool while the event loop keeps reading. It is two steps:
 ``prepare_batch`` — every issue and child parsed into records, ADF or wiki markup converted to
-Markdown, the rows encoded in stored form (``repo.page_rows``: no database needed) — then
-``write_prepared``: the one transaction that writes them with the checkpoint (``sink.commit_page``).
+Markdown, the rows encoded in stored form (``repo.page_rows``: no database needed) — then the one
+transaction that writes them with the checkpoint (``sink.commit_page``).
 
 Measured and not kept (10,000 issues at 100 ms on the 2-core benchmark machine, jiraemu on the
 same cores):
@@ -76,11 +76,8 @@ class BatchResult:
 
 @dataclass
 class Prepared:
-    """A batch parsed and encoded, ready for its one transaction (``write_prepared``)."""
+    """A batch parsed and encoded, ready for its one transaction."""
 
-    batch_key: str
-    project_id: int
-    at: datetime
     rows: PageRows | None  # None: nothing to write, only the cursor moves
     sprints: dict[int, set[int]] | None  # issue id -> sprint ids (None: no Sprint field)
     result: BatchResult
@@ -89,12 +86,8 @@ class Prepared:
 # -- the step --------------------------------------------------------------------------------------
 def write_batch(repo: SyncRepo, batch: Batch, cloud: bool, to_markdown: ToMarkdown | None) -> BatchResult:
     """Parse ``batch``, complete each wanted issue with its children, commit it with its cursor."""
-    return write_prepared(repo, prepare_batch(batch, cloud, to_markdown, repo.codec()))
-
-
-def write_prepared(repo: SyncRepo, prepared: Prepared) -> BatchResult:
-    commit_page(repo, prepared.batch_key, prepared.project_id, prepared.rows, prepared.sprints,
-                prepared.result.cursor, prepared.at)
+    prepared = prepare_batch(batch, cloud, to_markdown, repo.codec())
+    commit_page(repo, batch.key, batch.project_id, prepared.rows, prepared.sprints, prepared.result.cursor, batch.at)
     return prepared.result
 
 
@@ -152,7 +145,7 @@ def prepare_batch(batch: Batch, cloud: bool, to_markdown: ToMarkdown | None, cod
     sprints = memberships(fresh, batch.sprint_fields) if fresh and batch.sprint_fields else None
     result = BatchResult(cursor, len(records), [(r.id, r.project_id, r.updated_ms) for r in fresh], skipped,
                          attachments)
-    return Prepared(batch.key, batch.project_id, batch.at, rows, sprints, result)
+    return Prepared(rows, sprints, result)
 
 
 def _comment(issue_id: int, cloud: bool, to_markdown: ToMarkdown | None, data: Any) -> CommentRecord:
